@@ -1,0 +1,1 @@
+namespace QwenFastProxy.Simulator; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace QwenFastProxy; internal static class Placeholder { }

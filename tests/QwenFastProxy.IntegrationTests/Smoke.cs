@@ -1,0 +1,1 @@
+namespace QwenFastProxy.Tests; public class Smoke { [Fact] public void Runs() => Assert.True(true); }
