@@ -1,1 +1,3 @@
-return 0;
+using QwenFastProxy.Cli;
+
+return await ProxyCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error).ConfigureAwait(false);

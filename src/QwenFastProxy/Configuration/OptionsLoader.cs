@@ -1,0 +1,266 @@
+using System.Diagnostics.CodeAnalysis;
+using QwenFastProxy.Upstream;
+using Names = QwenFastProxy.Configuration.EnvironmentVariables;
+
+namespace QwenFastProxy.Configuration;
+
+/// <summary>Builds validated <see cref="ProxyOptions"/> from the environment and the command line.</summary>
+public static class OptionsLoader
+{
+    /// <summary>
+    /// Reads the environment first, then lets the command line's flags win (a variable overridden by a flag is
+    /// not read). Unset, empty or white-space-only variables keep their defaults. Any value that does not parse
+    /// or is out of range makes this return false with one line per problem, each naming the variable or flag
+    /// and the accepted values; nothing falls back silently.
+    /// </summary>
+    public static bool TryLoad(
+        Func<string, string?> getEnvironmentVariable,
+        CommandLine commandLine,
+        [NotNullWhen(true)] out ProxyOptions? options,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
+        ArgumentNullException.ThrowIfNull(commandLine);
+
+        var env = new SettingReader(getEnvironmentVariable);
+        string? home = getEnvironmentVariable(Names.Home);
+        var defaults = new ProxyOptions { CredsPath = HomePath.DefaultCredsPath(home) };
+
+        var loaded = new ProxyOptions
+        {
+            Host = ReadHost(env, commandLine, defaults.Host),
+            Port = ReadPort(env, commandLine, defaults.Port),
+            Debug = commandLine.Debug || env.Boolean(Names.Debug, defaults.Debug),
+            MaxIdleConns = env.Integer(Names.MaxIdleConns, defaults.MaxIdleConns, OptionLimits.MinConnections),
+            MaxIdleConnsPerHost = env.Integer(Names.MaxIdleConnsPerHost, defaults.MaxIdleConnsPerHost, OptionLimits.MinConnections),
+            IdleConnTimeout = env.Seconds(Names.IdleConnTimeout, defaults.IdleConnTimeout),
+            RequestTimeout = env.Seconds(Names.RequestTimeout, defaults.RequestTimeout),
+            StreamingTimeout = env.Seconds(Names.StreamingTimeout, defaults.StreamingTimeout),
+            ReadTimeout = env.Seconds(Names.ReadTimeout, defaults.ReadTimeout),
+            StreamingMaxErrors = env.Integer(Names.StreamingMaxErrors, defaults.StreamingMaxErrors, OptionLimits.MinStreamingMaxErrors),
+            StreamingBufferSize = env.Integer(
+                Names.StreamingBufferSize, defaults.StreamingBufferSize, OptionLimits.MinStreamingBufferSize, OptionLimits.MaxStreamingBufferSize),
+            CredsPath = ReadCredsPath(env, home, defaults.CredsPath),
+            OAuthBaseUrl = ReadOAuthBaseUrl(env, defaults.OAuthBaseUrl),
+            ApiBaseUrl = ReadApiBaseUrl(env),
+            ApiKey = ReadApiKey(env),
+            ProxyApiKeys = ReadProxyApiKeys(env, defaults.ProxyApiKeys),
+            DefaultModel = ReadDefaultModel(env, defaults.DefaultModel),
+            CircuitBreakerFailures = env.Integer(Names.CircuitBreakerFailures, defaults.CircuitBreakerFailures, OptionLimits.MinCircuitBreakerFailures),
+            CircuitBreakerReset = env.Seconds(Names.CircuitBreakerReset, defaults.CircuitBreakerReset),
+            RetryMaxAttempts = env.Integer(
+                Names.RetryMaxAttempts, defaults.RetryMaxAttempts, OptionLimits.MinRetryAttempts, OptionLimits.MaxRetryAttempts),
+            StutterFilter = env.OnOff(Names.StutterFilter, defaults.StutterFilter),
+            LogFormat = ReadLogFormat(env, defaults.LogFormat),
+            MaxRequestBodyBytes = env.Long(Names.MaxRequestBodyBytes, defaults.MaxRequestBodyBytes, OptionLimits.MinRequestBodyBytes),
+            MaxRequestHeaderBytes = env.Integer(
+                Names.MaxRequestHeaderBytes, defaults.MaxRequestHeaderBytes, OptionLimits.MinRequestHeaderBytes, OptionLimits.MaxRequestHeaderBytes),
+            Demo = commandLine.Demo,
+        };
+
+        if (env.Errors.Count > 0)
+        {
+            options = null;
+            error = string.Join(Environment.NewLine, env.Errors);
+            return false;
+        }
+
+        options = loaded;
+        error = null;
+        return true;
+    }
+
+    private static string ReadHost(SettingReader env, CommandLine commandLine, string fallback)
+    {
+        if (commandLine.Host is not null)
+        {
+            if (HostAddress.TryNormalize(commandLine.Host, out string? flagHost))
+            {
+                return flagHost!;
+            }
+
+            env.Fail(ValueText.Invalid(CommandLine.HostFlag, commandLine.Host, HostAddress.Expected));
+            return fallback;
+        }
+
+        string? raw = env.Text(Names.Host);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (HostAddress.TryNormalize(raw, out string? host))
+        {
+            return host!;
+        }
+
+        env.Fail(ValueText.Invalid(Names.Host, raw, HostAddress.Expected));
+        return fallback;
+    }
+
+    private static int ReadPort(SettingReader env, CommandLine commandLine, int fallback)
+    {
+        if (commandLine.Port is int port)
+        {
+            if (port is >= OptionLimits.MinPort and <= OptionLimits.MaxPort)
+            {
+                return port;
+            }
+
+            env.Fail(ValueText.Invalid(
+                CommandLine.PortFlag,
+                port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ValueText.ExpectedInteger(OptionLimits.MinPort, OptionLimits.MaxPort)));
+            return fallback;
+        }
+
+        return env.Integer(Names.Port, fallback, OptionLimits.MinPort, OptionLimits.MaxPort);
+    }
+
+    private static string ReadCredsPath(SettingReader env, string? home, string fallback)
+    {
+        string? raw = env.Text(Names.CredsPath);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        const string expected = "expected a file path (a leading ~ means the home folder)";
+        if (raw.Contains('\0', StringComparison.Ordinal) || raw.EndsWith('/') || raw.EndsWith(Path.DirectorySeparatorChar))
+        {
+            env.Fail(ValueText.Invalid(Names.CredsPath, raw, expected));
+            return fallback;
+        }
+
+        try
+        {
+            return Path.GetFullPath(HomePath.Expand(raw, home));
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            env.Fail(ValueText.Invalid(Names.CredsPath, raw, expected));
+            return fallback;
+        }
+    }
+
+    private static string ReadOAuthBaseUrl(SettingReader env, string fallback)
+    {
+        string? raw = env.Text(Names.OAuthBaseUrl);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (Uri.TryCreate(raw, UriKind.Absolute, out Uri? uri)
+            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.Host.Length > 0
+            && uri.Query.Length == 0
+            && uri.Fragment.Length == 0
+            && uri.UserInfo.Length == 0)
+        {
+            return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+
+        env.Fail(ValueText.Invalid(Names.OAuthBaseUrl, raw, "expected an absolute http:// or https:// URL such as https://chat.qwen.ai"));
+        return fallback;
+    }
+
+    private static string? ReadApiBaseUrl(SettingReader env)
+    {
+        string? raw = env.Text(Names.ApiBaseUrl);
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (ApiBaseUrl.TryNormalize(raw, out string? normalized))
+        {
+            return normalized;
+        }
+
+        env.Fail(ValueText.Invalid(
+            Names.ApiBaseUrl, raw, "expected an http:// or https:// URL or a host name, such as https://portal.qwen.ai/v1 or portal.qwen.ai"));
+        return null;
+    }
+
+    private static string? ReadApiKey(SettingReader env)
+    {
+        string? key = env.Text(Names.ApiKey);
+        if (key is null || ValueText.IsHeaderToken(key))
+        {
+            return key;
+        }
+
+        env.Fail(ValueText.InvalidSecret(Names.ApiKey, "expected printable ASCII without spaces"));
+        return null;
+    }
+
+    private static IReadOnlyList<string> ReadProxyApiKeys(SettingReader env, IReadOnlyList<string> fallback)
+    {
+        // Read as set: a non-empty value that yields no key is an error, never an open proxy.
+        string? raw = env.Raw(Names.ProxyApiKeys);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        string[] keys = raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (keys.Length == 0)
+        {
+            env.Fail(ValueText.InvalidSecret(Names.ProxyApiKeys, "expected one or more comma-separated keys, found only empty entries"));
+            return fallback;
+        }
+
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (!ValueText.IsHeaderToken(keys[i]))
+            {
+                env.Fail(ValueText.InvalidSecret(
+                    Names.ProxyApiKeys,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"key {i + 1} must be printable ASCII without spaces")));
+                return fallback;
+            }
+        }
+
+        return Array.AsReadOnly(keys.Distinct(StringComparer.Ordinal).ToArray());
+    }
+
+    private static string ReadDefaultModel(SettingReader env, string fallback)
+    {
+        string? raw = env.Text(Names.DefaultModel);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (ValueText.IsHeaderToken(raw))
+        {
+            return raw;
+        }
+
+        env.Fail(ValueText.Invalid(Names.DefaultModel, raw, "expected a model name without spaces, such as qwen3-coder-plus"));
+        return fallback;
+    }
+
+    private static LogFormat ReadLogFormat(SettingReader env, LogFormat fallback)
+    {
+        string? raw = env.Text(Names.LogFormat);
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (string.Equals(raw, "text", StringComparison.OrdinalIgnoreCase))
+        {
+            return LogFormat.Text;
+        }
+
+        if (string.Equals(raw, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            return LogFormat.Json;
+        }
+
+        env.Fail(ValueText.Invalid(Names.LogFormat, raw, "expected text or json"));
+        return fallback;
+    }
+}

@@ -1,0 +1,8 @@
+namespace QwenFastProxy.Http;
+
+/// <summary>Receives every completed exchange (and every refused request) for logging and metrics.</summary>
+public interface IAccessLog
+{
+    /// <summary>Called once per request after its response was written (or abandoned).</summary>
+    void RequestCompleted(RequestContext context);
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using QwenFastProxy.Http;
+
+namespace QwenFastProxy.Observability;
+
+/// <summary>
+/// One line per request: who, what, how big, how it went and how long it took. Nothing is formatted
+/// (and no string is made) when the information level is off. Bodies, tokens and keys are never logged;
+/// the query string is left out because clients put keys there too.
+/// </summary>
+public sealed class AccessLog : IAccessLog
+{
+    private readonly ILogger _logger;
+
+    /// <summary>Logs under the category <c>QwenFastProxy.Access</c>.</summary>
+    public AccessLog(ILoggerFactory loggerFactory) => _logger = loggerFactory.CreateLogger("QwenFastProxy.Access");
+
+    /// <inheritdoc />
+    public void RequestCompleted(RequestContext context)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+        var request = context.Request;
+        var response = context.Response;
+        var now = Stopwatch.GetTimestamp();
+        var ttfb = response.FirstByteTimestamp == 0 ? -1 : Stopwatch.GetElapsedTime(context.StartTimestamp, response.FirstByteTimestamp).TotalMilliseconds;
+        _logger.AccessLine(
+            ClientIp(request.Headers, context.RemoteEndPoint),
+            MethodName(request),
+            Encoding.ASCII.GetString(request.Path),
+            response.StatusCode,
+            context.UpstreamStatus,
+            context.Model ?? "-",
+            context.Streaming,
+            request.Body.Length,
+            response.BodyBytes,
+            Math.Round(ttfb, 2),
+            Math.Round(Stopwatch.GetElapsedTime(context.StartTimestamp, now).TotalMilliseconds, 2),
+            request.Headers.GetString("User-Agent"u8) ?? "-");
+    }
+
+    /// <summary>The first X-Forwarded-For entry, else X-Real-IP, else the peer address.</summary>
+    internal static string ClientIp(RequestHeaders headers, IPEndPoint? remote)
+    {
+        if (headers.TryGet("X-Forwarded-For"u8, out var forwarded))
+        {
+            var comma = forwarded.IndexOf((byte)',');
+            var first = HttpSyntax.TrimOws(comma < 0 ? forwarded : forwarded[..comma]);
+            if (!first.IsEmpty)
+            {
+                return Encoding.Latin1.GetString(first);
+            }
+        }
+        if (headers.TryGet("X-Real-IP"u8, out var realIp) && !realIp.IsEmpty)
+        {
+            return Encoding.Latin1.GetString(realIp);
+        }
+        return remote?.Address.ToString() ?? "-";
+    }
+
+    private static string MethodName(HttpRequest request) => request.Method switch
+    {
+        HttpMethodKind.Get => "GET",
+        HttpMethodKind.Post => "POST",
+        HttpMethodKind.Put => "PUT",
+        HttpMethodKind.Delete => "DELETE",
+        HttpMethodKind.Patch => "PATCH",
+        HttpMethodKind.Head => "HEAD",
+        HttpMethodKind.Options => "OPTIONS",
+        _ => request.MethodBytes.IsEmpty ? "-" : Encoding.ASCII.GetString(request.MethodBytes),
+    };
+}

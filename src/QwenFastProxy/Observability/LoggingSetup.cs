@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using QwenFastProxy.Configuration;
+using ZLogger;
+
+namespace QwenFastProxy.Observability;
+
+/// <summary>Builds the ZLogger pipeline: text or one JSON object per line, on standard output.</summary>
+public static class LoggingSetup
+{
+    // The background queue is bounded so a flood of requests cannot grow memory without limit; when it
+    // is full, lines are dropped rather than stalling request threads (an edge box prefers that).
+    private const int QueueCapacity = 16 * 1024;
+
+    /// <summary>A logger factory writing to the console (or to <paramref name="output"/> when given, for tests).</summary>
+    public static ILoggerFactory Create(bool debug, LogFormat format, Stream? output = null) =>
+        LoggerFactory.Create(builder =>
+        {
+            builder.ClearProviders();
+            builder.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
+            // Framework chatter (Kestrel's own connection logs) only when debugging.
+            builder.AddFilter("Microsoft", debug ? LogLevel.Debug : LogLevel.Warning);
+            if (output is null)
+            {
+                builder.AddZLoggerConsole(options => Configure(options, format));
+            }
+            else
+            {
+                builder.AddZLoggerStream(output, options => Configure(options, format));
+            }
+        });
+
+    private static void Configure(ZLoggerOptions options, LogFormat format)
+    {
+        options.FullMode = BackgroundBufferFullMode.Drop;
+        options.BackgroundBufferCapacity = QueueCapacity;
+        if (format == LogFormat.Json)
+        {
+            options.UseJsonFormatter();
+        }
+        else
+        {
+            options.UsePlainTextFormatter(formatter =>
+                formatter.SetPrefixFormatter($"{0:utc-longdate} {1:short} ", (in MessageTemplate template, in LogInfo info) => template.Format(info.Timestamp, info.LogLevel)));
+        }
+    }
+}

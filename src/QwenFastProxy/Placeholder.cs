@@ -1,1 +1,0 @@
-namespace QwenFastProxy; internal static class Placeholder { }

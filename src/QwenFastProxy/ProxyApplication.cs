@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using QwenFastProxy.Auth;
+using QwenFastProxy.Configuration;
+using QwenFastProxy.Http;
+using QwenFastProxy.Observability;
+using QwenFastProxy.Routing;
+using QwenFastProxy.Upstream;
+
+namespace QwenFastProxy;
+
+/// <summary>
+/// The proxy, assembled: upstream pool, router, access log and the HTTP/1.1 connection handler. An
+/// embedder attaches it to any Kestrel endpoint with <see cref="ConnectionBuilderExtensions.UseQwenFastProxy"/>;
+/// the <c>qwenfastproxy</c> executable is one such embedder.
+/// </summary>
+public sealed class ProxyApplication : IDisposable
+{
+    // Kestrel's and SocketsHttpHandler's own defaults are infinite/none; a dead upstream host should fail
+    // fast enough for the client to see an error long before its own timeout.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly HttpMessageInvoker _upstreamClient;
+
+    /// <summary>Builds the proxy for <paramref name="options"/>.</summary>
+    /// <param name="options">Validated settings.</param>
+    /// <param name="credentials">Where upstream bearer tokens come from.</param>
+    /// <param name="upstreamBaseUrl">Normalised API base (see <see cref="ApiBaseUrl.Resolve"/>).</param>
+    /// <param name="loggerFactory">Logging (ZLogger in the executable).</param>
+    /// <param name="time">Clock for timeouts; tests may pass a fake one.</param>
+    public ProxyApplication(ProxyOptions options, IUpstreamCredentials credentials, string upstreamBaseUrl, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        Options = options;
+        UpstreamBaseUrl = upstreamBaseUrl;
+        _upstreamClient = UpstreamClientFactory.Create(options.IdleConnTimeout, ConnectTimeout);
+        var forwarder = new UpstreamForwarder(
+            _upstreamClient,
+            credentials,
+            upstreamBaseUrl,
+            new UpstreamTimeouts(options.RequestTimeout, options.StreamingTimeout, options.ReadTimeout));
+        var router = new ProxyRouter(
+            forwarder,
+            credentials,
+            new ClientKeyGate(options.ProxyApiKeys),
+            rewriteUnknownModels: !options.ApiKeyMode,
+            options.DefaultModel);
+        var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout);
+        ConnectionHandler = new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory), time);
+    }
+
+    /// <summary>The settings the proxy runs with.</summary>
+    public ProxyOptions Options { get; }
+
+    /// <summary>The upstream API base requests go to.</summary>
+    public string UpstreamBaseUrl { get; }
+
+    /// <summary>The handler to run on each accepted connection.</summary>
+    public ConnectionHandler ConnectionHandler { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => _upstreamClient.Dispose();
+}

@@ -1,0 +1,56 @@
+using System.Buffers;
+using System.Text.Json;
+using QwenFastProxy.Http;
+using QwenFastProxy.Upstream;
+
+namespace QwenFastProxy.Routing;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: checks the body is a JSON object, learns <c>model</c> and
+/// <c>stream</c>, applies the OAuth model rule (an unknown model becomes DEFAULT_MODEL, by splicing the
+/// bytes) and forwards.
+/// </summary>
+internal sealed class ChatCompletionsEndpoint
+{
+    private readonly UpstreamForwarder _forwarder;
+    private readonly bool _rewriteUnknownModels;
+    private readonly string _defaultModel;
+    private readonly JsonEncodedText _defaultModelJson;
+
+    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel)
+    {
+        _forwarder = forwarder;
+        _rewriteUnknownModels = rewriteUnknownModels;
+        _defaultModel = defaultModel;
+        _defaultModelJson = JsonEncodedText.Encode(defaultModel);
+    }
+
+    public async ValueTask HandleAsync(RequestContext context)
+    {
+        var body = context.Request.Body;
+        if (!ChatRequestBody.TryParse(body.Span, out var chat, out var error))
+        {
+            context.Response.WriteError(new HttpError(400, error!, "invalid_request_body"));
+            return;
+        }
+        context.Streaming = chat.Stream;
+        context.Model = chat.Model;
+
+        if (!_rewriteUnknownModels || chat.IsKnownModel)
+        {
+            await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
+            return;
+        }
+
+        var rewritten = chat.RewriteModel(body.Span, _defaultModelJson, out var length);
+        try
+        {
+            context.Model = _defaultModel;
+            await _forwarder.ForwardChatAsync(context, rewritten.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rewritten);
+        }
+    }
+}

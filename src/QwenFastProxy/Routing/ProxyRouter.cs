@@ -1,0 +1,91 @@
+using QwenFastProxy.Auth;
+using QwenFastProxy.Http;
+using QwenFastProxy.Upstream;
+
+namespace QwenFastProxy.Routing;
+
+/// <summary>
+/// Dispatches a request by method and path (compared as bytes): CORS preflight, health and readiness,
+/// the local models list, chat completions, and pass-through for the rest of <c>/v1</c>.
+/// </summary>
+public sealed class ProxyRouter : IRequestHandler
+{
+    private readonly UpstreamForwarder _forwarder;
+    private readonly ChatCompletionsEndpoint _chat;
+    private readonly IUpstreamCredentials _credentials;
+    private readonly ClientKeyGate _gate;
+
+    /// <summary>Creates the router.</summary>
+    /// <param name="forwarder">Upstream calls.</param>
+    /// <param name="credentials">Upstream credentials (readiness).</param>
+    /// <param name="gate">Client keys (PROXY_API_KEYS).</param>
+    /// <param name="rewriteUnknownModels">OAuth mode: map unknown models to <paramref name="defaultModel"/>.</param>
+    /// <param name="defaultModel">DEFAULT_MODEL.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel)
+    {
+        _forwarder = forwarder;
+        _credentials = credentials;
+        _gate = gate;
+        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel);
+    }
+
+    /// <inheritdoc />
+    public ValueTask HandleAsync(RequestContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var path = request.Path;
+
+        if (request.Method == HttpMethodKind.Options)
+        {
+            LocalResponses.Preflight(response);
+            return ValueTask.CompletedTask;
+        }
+        if (path.SequenceEqual("/healthz"u8))
+        {
+            if (request.Method != HttpMethodKind.Get)
+            {
+                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: GET, OPTIONS\r\n"u8);
+                return ValueTask.CompletedTask;
+            }
+            LocalResponses.Healthy(response);
+            return ValueTask.CompletedTask;
+        }
+        if (path.SequenceEqual("/readyz"u8))
+        {
+            if (request.Method != HttpMethodKind.Get)
+            {
+                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: GET, OPTIONS\r\n"u8);
+                return ValueTask.CompletedTask;
+            }
+            var ready = _credentials.IsReady(out var reason);
+            LocalResponses.Readiness(response, ready, reason);
+            return ValueTask.CompletedTask;
+        }
+        if (!path.StartsWith("/v1/"u8))
+        {
+            response.WriteError(LocalResponses.NotFound);
+            return ValueTask.CompletedTask;
+        }
+        if (!_gate.Allows(request.Headers))
+        {
+            response.WriteError(LocalResponses.MissingClientKey);
+            return ValueTask.CompletedTask;
+        }
+        if (path.SequenceEqual("/v1/chat/completions"u8))
+        {
+            if (request.Method != HttpMethodKind.Post)
+            {
+                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: POST, OPTIONS\r\n"u8);
+                return ValueTask.CompletedTask;
+            }
+            return _chat.HandleAsync(context);
+        }
+        if (path.SequenceEqual("/v1/models"u8) && request.Method == HttpMethodKind.Get)
+        {
+            LocalResponses.Models(response);
+            return ValueTask.CompletedTask;
+        }
+        return _forwarder.ForwardAsync(context);
+    }
+}

@@ -1,0 +1,23 @@
+namespace QwenFastProxy.Upstream;
+
+/// <summary>The models of Qwen's OAuth tier, and the rule that maps anything else to the default.</summary>
+public static class ModelCatalog
+{
+    /// <summary>Models accepted as they are in OAuth mode; the first two are listed by <c>GET /v1/models</c>.</summary>
+    public static readonly string[] OAuthModels = ["qwen3-coder-plus", "qwen3-coder-flash", "coder-model", "vision-model"];
+
+    private static readonly byte[][] OAuthModelBytes = OAuthModels.Select(m => System.Text.Encoding.UTF8.GetBytes(m)).ToArray();
+
+    /// <summary>The known model named by <paramref name="utf8"/>, as a cached string, or null.</summary>
+    public static string? FindOAuthModel(ReadOnlySpan<byte> utf8)
+    {
+        for (var i = 0; i < OAuthModelBytes.Length; i++)
+        {
+            if (utf8.SequenceEqual(OAuthModelBytes[i]))
+            {
+                return OAuthModels[i];
+            }
+        }
+        return null;
+    }
+}

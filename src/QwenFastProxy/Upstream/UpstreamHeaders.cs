@@ -1,0 +1,64 @@
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using QwenFastProxy.Http;
+
+namespace QwenFastProxy.Upstream;
+
+/// <summary>
+/// Which headers cross the proxy. Towards Qwen: the official Qwen Code client's identity headers and
+/// the proxy's own credentials — never the client's <c>Authorization</c> or <c>x-api-key</c>. Back to
+/// the client: the content type, rate-limit hints and request ids; hop-by-hop headers never.
+/// </summary>
+internal static class UpstreamHeaders
+{
+    // The official client sends "QwenCode/<version> (<platform>; <arch>)"; the version is ours to pick,
+    // as Qwen publishes no list of accepted versions.
+    public static readonly string UserAgent =
+        $"QwenCode/0.5.0 ({(OperatingSystem.IsWindows() ? "win32" : OperatingSystem.IsMacOS() ? "darwin" : "linux")}; {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})";
+
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    // Client request headers forwarded on pass-through endpoints besides the body's content type.
+    private static readonly byte[][] ForwardedRequestHeaders = ["Accept"u8.ToArray(), "X-Request-Id"u8.ToArray(), "OpenAI-Beta"u8.ToArray()];
+
+    /// <summary>Adds the identity and credential headers every upstream request carries.</summary>
+    public static void AddIdentity(HttpRequestMessage request, string authorization, string? authType)
+    {
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation("Authorization", authorization);
+        headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        headers.TryAddWithoutValidation("X-DashScope-CacheControl", "enable");
+        headers.TryAddWithoutValidation("X-DashScope-UserAgent", UserAgent);
+        if (authType is not null)
+        {
+            headers.TryAddWithoutValidation("X-DashScope-AuthType", authType);
+        }
+    }
+
+    /// <summary>A chat body: always JSON, whatever the client claimed.</summary>
+    public static void SetJsonContentType(HttpContent content) => content.Headers.ContentType = Json;
+
+    /// <summary>Copies the allow-listed client headers of a pass-through request.</summary>
+    public static void CopyClientHeaders(RequestHeaders from, HttpRequestMessage to)
+    {
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            if (from.TryGet(name, out var value))
+            {
+                to.Headers.TryAddWithoutValidation(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
+            }
+        }
+        if (to.Content is not null && from.TryGet("Content-Type"u8, out var contentType))
+        {
+            to.Content.Headers.TryAddWithoutValidation("Content-Type", Encoding.Latin1.GetString(contentType));
+        }
+    }
+
+    /// <summary>True for upstream response headers worth passing to the client.</summary>
+    public static bool IsForwardedResponseHeader(string name) =>
+        name.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("X-Request-Id", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("x-dashscope-", StringComparison.OrdinalIgnoreCase);
+}

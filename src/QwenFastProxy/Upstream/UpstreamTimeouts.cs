@@ -1,0 +1,7 @@
+namespace QwenFastProxy.Upstream;
+
+/// <summary>The contract's upstream timeouts.</summary>
+/// <param name="Request">REQUEST_TIMEOUT_SECONDS: a whole non-streaming exchange.</param>
+/// <param name="Streaming">STREAMING_TIMEOUT_SECONDS: a whole streaming exchange.</param>
+/// <param name="Read">READ_TIMEOUT_SECONDS: the longest silence between two upstream reads.</param>
+public sealed record UpstreamTimeouts(TimeSpan Request, TimeSpan Streaming, TimeSpan Read);
