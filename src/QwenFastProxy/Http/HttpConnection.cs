@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
@@ -38,6 +37,7 @@ internal sealed class HttpConnection
     private readonly Http1Parser _parser;
     private readonly ChunkedBodyReader _chunked;
     private readonly ITimer _timer;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _clientGone = new();
 
     private Task<ReadResult>? _lookahead;
@@ -58,6 +58,7 @@ internal sealed class HttpConnection
         _context = new RequestContext(_request, _response) { RemoteEndPoint = connection.RemoteEndPoint as IPEndPoint };
         _parser = new Http1Parser(limits.MaxRequestHeaderBytes, limits.MaxRequestBodyBytes);
         _chunked = new ChunkedBodyReader(limits.MaxRequestHeaderBytes, limits.MaxRequestBodyBytes);
+        _time = time;
         _timer = time.CreateTimer(static state => ((HttpConnection)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -386,7 +387,7 @@ internal sealed class HttpConnection
     private void Arm(TimeSpan timeout)
     {
         _timerFired = false;
-        Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        Volatile.Write(ref _deadline, _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency));
         _timer.Change(timeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -398,7 +399,7 @@ internal sealed class HttpConnection
 
     // A cancelled read is a timeout only if a deadline is armed and has passed: the timer may fire just
     // as a phase ends, leaving a stray cancellation for the next read.
-    private bool DeadlinePassed() => _timerFired && Stopwatch.GetTimestamp() >= Volatile.Read(ref _deadline);
+    private bool DeadlinePassed() => _timerFired && _time.GetTimestamp() >= Volatile.Read(ref _deadline);
 
     private void OnTimer()
     {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Starts the given qwenfastproxy binary in --demo mode on a free loopback port and checks, with curl,
+# a non-streaming and a streaming chat completion. Bounded: gives up after 30 s.
+set -euo pipefail
+binary=$1
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18143)
+log=$(mktemp)
+"$binary" --demo --port "$port" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 60); do
+  curl -fs "$base/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fs "$base/healthz" >/dev/null || { echo "proxy did not start:"; cat "$log"; exit 1; }
+
+body=$(curl -fsS --max-time 30 "$base/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"model":"qwen3-coder-plus","messages":[{"role":"user","content":"hello"}]}')
+echo "$body" | grep -q '"object":"chat.completion"' || { echo "bad non-streaming answer: $body"; exit 1; }
+
+stream=$(curl -fsSN --max-time 30 "$base/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"hello"}]}')
+echo "$stream" | grep -q '"object":"chat.completion.chunk"' || { echo "bad stream: $stream"; exit 1; }
+[ "$(echo "$stream" | grep -c '^data: ')" -ge 3 ] || { echo "too few frames: $stream"; exit 1; }
+echo "$stream" | tail -n 2 | grep -q '^data: \[DONE\]' || { echo "stream did not end with [DONE]: $stream"; exit 1; }
+
+kill -TERM $pid
+for _ in $(seq 1 40); do kill -0 $pid 2>/dev/null || break; sleep 0.25; done
+if kill -0 $pid 2>/dev/null; then echo "proxy did not stop on SIGTERM"; exit 1; fi
+wait $pid || { echo "proxy exited non-zero after SIGTERM:"; cat "$log"; exit 1; }
+echo "smoke test passed: non-streaming and streaming through the AOT binary, clean SIGTERM"

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace QwenFastProxy.Simulator;
+
+/// <summary><c>POST /v1/chat/completions</c>: a deterministic text answer or tool call, whole or streamed.</summary>
+internal static class ChatCompletionEndpoint
+{
+    public const string Path = "/v1/chat/completions";
+
+    public static async Task<bool> HandleAsync(HttpContext context, SimulatorState state, RecordedRequest recorded)
+    {
+        var options = state.Options;
+        if (!BearerAuthorization.IsAuthorized(context.Request, options.RequiredBearerToken))
+        {
+            return await ErrorResponse.InvalidApiKeyAsync(context, state.Ids).ConfigureAwait(false);
+        }
+
+        if (!ChatRequest.TryParse(recorded.Body, out var request, out var error))
+        {
+            return await ErrorResponse.InvalidParameterAsync(context, state.Ids, error!).ConfigureAwait(false);
+        }
+
+        // Read each option once so a test changing them mid-request cannot produce a half-old, half-new answer.
+        var answer = new Answer(
+            state.Ids.NextCompletionId(),
+            SimulatorIds.UnixNow(),
+            request!,
+            request!.ToolName is null ? options.ResponseText : null,
+            request.ToolName is null ? null : state.Ids.NextToolCallId());
+
+        // A slow upstream: nothing, not even the status line, until the delay has passed.
+        var responseDelay = options.ResponseDelay;
+        if (responseDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(responseDelay, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return request.Stream
+            ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay).ConfigureAwait(false)
+            : await WriteWholeAsync(context, answer).ConfigureAwait(false);
+    }
+
+    internal static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens)
+    {
+        json.WriteStartObject("usage"u8);
+        json.WriteNumber("prompt_tokens"u8, promptTokens);
+        json.WriteNumber("completion_tokens"u8, completionTokens);
+        json.WriteNumber("total_tokens"u8, promptTokens + completionTokens);
+        json.WriteEndObject();
+    }
+
+    private static Task<bool> WriteWholeAsync(HttpContext context, Answer answer)
+    {
+        var json = JsonResponse.Begin();
+        json.WriteStartObject();
+        json.WriteString("id"u8, answer.Id);
+        json.WriteString("object"u8, "chat.completion"u8);
+        json.WriteNumber("created"u8, answer.Created);
+        json.WriteString("model"u8, answer.Request.Model);
+        json.WriteStartArray("choices"u8);
+        json.WriteStartObject();
+        json.WriteNumber("index"u8, 0);
+        json.WriteStartObject("message"u8);
+        json.WriteString("role"u8, "assistant"u8);
+        if (answer.Text is not null)
+        {
+            json.WriteString("content"u8, answer.Text);
+        }
+        else
+        {
+            json.WriteNull("content"u8);
+            json.WriteStartArray("tool_calls"u8);
+            json.WriteStartObject();
+            json.WriteString("id"u8, answer.ToolCallId);
+            json.WriteString("type"u8, "function"u8);
+            json.WriteStartObject("function"u8);
+            json.WriteString("name"u8, answer.Request.ToolName);
+            json.WriteString("arguments"u8, DeterministicText.ToolArguments);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+        json.WriteString("finish_reason"u8, answer.FinishReason);
+        json.WriteEndObject();
+        json.WriteEndArray();
+        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens);
+        json.WriteEndObject();
+        return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
+    }
+
+    private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay)
+    {
+        var aborted = context.RequestAborted;
+        using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
+        writer.Start();
+        await writer.WriteRoleAsync().ConfigureAwait(false);
+
+        if (answer.Text is not null)
+        {
+            foreach (var piece in DeterministicText.Split(answer.Text, chunkCount))
+            {
+                await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+                await writer.WriteContentAsync(piece).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+            await writer.WriteToolCallStartAsync(answer.ToolCallId!, answer.Request.ToolName!).ConfigureAwait(false);
+            foreach (var piece in DeterministicText.Split(DeterministicText.ToolArguments, DeterministicText.ToolArgumentFragments))
+            {
+                await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+                await writer.WriteToolArgumentsAsync(piece).ConfigureAwait(false);
+            }
+        }
+
+        await writer.WriteFinishAsync(answer.FinishReason).ConfigureAwait(false);
+        if (answer.Request.IncludeUsage)
+        {
+            await writer.WriteUsageAsync(answer.PromptTokens, answer.CompletionTokens).ConfigureAwait(false);
+        }
+
+        return await writer.WriteDoneAsync().ConfigureAwait(false);
+    }
+
+    private static Task PauseAsync(TimeSpan delay, CancellationToken aborted) =>
+        delay > TimeSpan.Zero ? Task.Delay(delay, aborted) : Task.CompletedTask;
+
+    /// <summary>One answer, fixed before the first byte is written.</summary>
+    private sealed class Answer(string id, long created, ChatRequest request, string? text, string? toolCallId)
+    {
+        public string Id { get; } = id;
+
+        public long Created { get; } = created;
+
+        public ChatRequest Request { get; } = request;
+
+        /// <summary>The assistant text, or null when the answer is a tool call.</summary>
+        public string? Text { get; } = text;
+
+        public string? ToolCallId { get; } = toolCallId;
+
+        public string FinishReason => Text is null ? "tool_calls" : "stop";
+
+        public int PromptTokens => DeterministicText.EstimateTokens(Request.PromptCharacters);
+
+        public int CompletionTokens => DeterministicText.EstimateTokens(
+            Text?.Length ?? Request.ToolName!.Length + DeterministicText.ToolArguments.Length);
+    }
+}

@@ -1,1 +1,0 @@
-namespace QwenFastProxy.Simulator; internal static class Placeholder { }

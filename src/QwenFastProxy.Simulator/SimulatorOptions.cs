@@ -1,0 +1,76 @@
+namespace QwenFastProxy.Simulator;
+
+/// <summary>
+/// Behaviour knobs of a running <see cref="QwenSimulator"/>. Tests may change them while requests are
+/// in flight; every request reads each value once when it starts, so a change applies to the next request.
+/// </summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>The answer the simulator gives unless a test sets another one.</summary>
+    public const string DefaultResponseText =
+        "The safest fix is to validate the input before parsing it, return early when the buffer is empty, " +
+        "and cover both branches with a unit test so that the next refactor cannot silently break the contract " +
+        "every caller depends on.";
+
+    // Backing fields read with Volatile because tests mutate options from another thread while Kestrel
+    // threads read them; TimeSpan is kept as ticks so the read is a single atomic long.
+    private int _chunkCount = 8;
+    private long _chunkDelayTicks;
+    private long _responseDelayTicks;
+    private string? _requiredBearerToken;
+    private string _responseText = DefaultResponseText;
+
+    /// <summary>Number of content chunks a streamed text answer is split into (at least 1).</summary>
+    public int ChunkCount
+    {
+        get => Volatile.Read(ref _chunkCount);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _chunkCount, value);
+        }
+    }
+
+    /// <summary>Pause before each streamed content chunk or tool-call fragment; zero streams as fast as possible.</summary>
+    public TimeSpan ChunkDelay
+    {
+        get => TimeSpan.FromTicks(Volatile.Read(ref _chunkDelayTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            Volatile.Write(ref _chunkDelayTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>Pause before a chat answer's status line (a slow upstream); zero answers at once.</summary>
+    public TimeSpan ResponseDelay
+    {
+        get => TimeSpan.FromTicks(Volatile.Read(ref _responseDelayTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            Volatile.Write(ref _responseDelayTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>
+    /// When set, <c>/v1/chat/completions</c> and <c>/v1/models</c> accept only <c>Authorization: Bearer &lt;token&gt;</c>
+    /// and answer anything else with Qwen's 401 <c>invalid_api_key</c> body.
+    /// </summary>
+    public string? RequiredBearerToken
+    {
+        get => Volatile.Read(ref _requiredBearerToken);
+        set => Volatile.Write(ref _requiredBearerToken, value);
+    }
+
+    /// <summary>The assistant text of every non-tool answer.</summary>
+    public string ResponseText
+    {
+        get => Volatile.Read(ref _responseText);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Volatile.Write(ref _responseText, value);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace QwenFastProxy.Simulator;
+
+/// <summary>What every endpoint of one simulator instance shares.</summary>
+internal sealed class SimulatorState(SimulatorOptions options, RequestLog requests)
+{
+    public SimulatorOptions Options { get; } = options;
+
+    public RequestLog Requests { get; } = requests;
+
+    public SimulatorIds Ids { get; } = new();
+}

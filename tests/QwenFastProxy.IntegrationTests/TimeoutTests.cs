@@ -1,0 +1,45 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using QwenFastProxy.IntegrationTests.Infrastructure;
+
+namespace QwenFastProxy.IntegrationTests;
+
+/// <summary>The contract's upstream timeouts end requests with clear errors, never a hang.</summary>
+public sealed class TimeoutTests
+{
+    [Fact]
+    public async Task SlowUpstreamGets504AfterTheRequestTimeout()
+    {
+        await using var harness = await ProxyHarness.StartAsync(o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
+        harness.Simulator.Options.ResponseDelay = TimeSpan.FromSeconds(60);
+        using var client = harness.CreateHttpClient();
+
+        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","messages":[{"role":"user","content":"x"}]}"""));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        var upstream = Assert.Single(harness.Simulator.Requests.Snapshot());
+        Assert.False(await upstream.Completed.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task SilentStreamEndsWithAnErrorFrameAndDone()
+    {
+        await using var harness = await ProxyHarness.StartAsync(o => o with { ReadTimeout = TimeSpan.FromSeconds(1) });
+        harness.Simulator.Options.ChunkDelay = TimeSpan.FromSeconds(60);
+        using var client = harness.CreateHttpClient();
+
+        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var frames = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
+        Assert.Equal("data: [DONE]", frames[^1]);
+        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
+        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
