@@ -89,15 +89,24 @@ internal sealed class SimulatorApplication(SimulatorState state) : IHttpApplicat
             // Still log what arrived: a request whose body never completed is exactly what abort tests look for.
             var partial = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty,
                 request.QueryString.Value ?? string.Empty, headers, []);
-            state.Requests.Add(partial);
+            Keep(partial);
             partial.Complete(false);
             throw;
         }
 
         var recorded = new RecordedRequest(request.Method, request.Path.Value ?? string.Empty,
             request.QueryString.Value ?? string.Empty, headers, body);
-        state.Requests.Add(recorded);
+        Keep(recorded);
         return recorded;
+    }
+
+    // Long demo and load runs switch recording off so that memory stays flat.
+    private void Keep(RecordedRequest recorded)
+    {
+        if (state.Options.RecordRequests)
+        {
+            state.Requests.Add(recorded);
+        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)

@@ -18,6 +18,7 @@ public sealed class SimulatorOptions
     private long _chunkDelayTicks;
     private long _responseDelayTicks;
     private string? _requiredBearerToken;
+    private volatile bool _recordRequests = true;
     private string _responseText = DefaultResponseText;
 
     /// <summary>Number of content chunks a streamed text answer is split into (at least 1).</summary>
@@ -40,6 +41,13 @@ public sealed class SimulatorOptions
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
             Volatile.Write(ref _chunkDelayTicks, value.Ticks);
         }
+    }
+
+    /// <summary>Keep every request in <see cref="QwenSimulator.Requests"/> (tests); off for demo and load runs, whose memory must stay flat.</summary>
+    public bool RecordRequests
+    {
+        get => _recordRequests;
+        set => _recordRequests = value;
     }
 
     /// <summary>Pause before a chat answer's status line (a slow upstream); zero answers at once.</summary>

@@ -44,7 +44,7 @@ internal static class ServeCommand
             string upstream;
             if (options.Demo)
             {
-                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { RequiredBearerToken = DemoToken, ChunkDelay = DemoChunkDelay }, cancellationToken: stop.Token).ConfigureAwait(false);
+                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { RequiredBearerToken = DemoToken, ChunkDelay = DemoChunkDelay, RecordRequests = false }, cancellationToken: stop.Token).ConfigureAwait(false);
                 credentials = new StaticCredentials(DemoToken, "qwen-oauth");
                 upstream = simulator.BaseUrl.ToString().TrimEnd('/');
             }

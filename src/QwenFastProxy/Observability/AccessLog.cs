@@ -28,7 +28,12 @@ public sealed class AccessLog : IAccessLog
         var request = context.Request;
         var response = context.Response;
         var now = Stopwatch.GetTimestamp();
-        var ttfb = response.FirstByteTimestamp == 0 ? -1 : Stopwatch.GetElapsedTime(context.StartTimestamp, response.FirstByteTimestamp).TotalMilliseconds;
+        var duration = Stopwatch.GetElapsedTime(context.StartTimestamp, now).TotalMilliseconds;
+        // A response written whole (local answers, pipelined batches) is flushed after this line: its first
+        // byte leaves with the rest, so its time to first byte is its duration.
+        var ttfb = response.FirstByteTimestamp != 0
+            ? Stopwatch.GetElapsedTime(context.StartTimestamp, response.FirstByteTimestamp).TotalMilliseconds
+            : response.HasStarted ? duration : -1;
         _logger.AccessLine(
             ClientIp(request.Headers, context.RemoteEndPoint),
             MethodName(request),
@@ -40,7 +45,7 @@ public sealed class AccessLog : IAccessLog
             request.Body.Length,
             response.BodyBytes,
             Math.Round(ttfb, 2),
-            Math.Round(Stopwatch.GetElapsedTime(context.StartTimestamp, now).TotalMilliseconds, 2),
+            Math.Round(duration, 2),
             request.Headers.GetString("User-Agent"u8) ?? "-");
     }
 
