@@ -21,12 +21,25 @@ public sealed class AccessLog : IAccessLog
     /// <inheritdoc />
     public void RequestCompleted(RequestContext context)
     {
+        var request = context.Request;
+        var response = context.Response;
+        if (response.Error is { } error)
+        {
+            // Failures on the upstream side deserve a warning; refusals of bad input are the client's
+            // business and only interest someone debugging.
+            if (error.Status >= 500 && _logger.IsEnabled(LogLevel.Warning))
+            {
+                _logger.ProxyFailure(MethodName(request), Encoding.ASCII.GetString(request.Path), error.Status, error.Code, error.Message);
+            }
+            else if (error.Status < 500 && _logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.RequestRefused(MethodName(request), Encoding.ASCII.GetString(request.Path), error.Status, error.Code, error.Message);
+            }
+        }
         if (!_logger.IsEnabled(LogLevel.Information))
         {
             return;
         }
-        var request = context.Request;
-        var response = context.Response;
         var now = Stopwatch.GetTimestamp();
         var duration = Stopwatch.GetElapsedTime(context.StartTimestamp, now).TotalMilliseconds;
         // A response written whole (local answers, pipelined batches) is flushed after this line: its first
@@ -46,6 +59,7 @@ public sealed class AccessLog : IAccessLog
             response.BodyBytes,
             Math.Round(ttfb, 2),
             Math.Round(duration, 2),
+            response.Error?.Code ?? "-",
             request.Headers.GetString("User-Agent"u8) ?? "-");
     }
 

@@ -176,6 +176,7 @@ public sealed class UpstreamForwarder
 
     private static void FailAfterHead(RequestContext context, bool isEventStream, in HttpError error)
     {
+        context.Response.NoteError(error);
         if (!isEventStream)
         {
             context.Response.Abandon();
