@@ -41,5 +41,18 @@ public sealed class TimeoutTests
         Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task ClientSendingHeadersTooSlowlyIsCutOffWith408()
+    {
+        await using var harness = await ProxyHarness.StartAsync(o => o with { HeadersTimeout = TimeSpan.FromSeconds(1) });
+        await using var slow = await RawHttpConnection.ConnectAsync(harness.EndPoint);
+        await slow.SendAsync("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+
+        var response = await slow.ReadResponseAsync();
+
+        Assert.Equal(408, response.Status);
+        Assert.True(await slow.IsClosedByServerAsync());
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

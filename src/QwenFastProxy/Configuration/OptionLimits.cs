@@ -40,6 +40,9 @@ internal static class OptionLimits
     /// <summary>A body limit of 0 would refuse every chat request.</summary>
     public const long MinRequestBodyBytes = 1;
 
+    /// <summary>Bodies are held whole in one array (they are replayed on retry), and .NET arrays stop at 2 GiB.</summary>
+    public const long MaxRequestBodyBytes = 2_147_483_591; // Array.MaxLength
+
     /// <summary>Below 1 KiB ordinary requests (an <c>Authorization</c> header, a user agent) already fail.</summary>
     public const int MinRequestHeaderBytes = 1024;
 

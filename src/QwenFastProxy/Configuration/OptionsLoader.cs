@@ -52,7 +52,7 @@ public static class OptionsLoader
                 Names.RetryMaxAttempts, defaults.RetryMaxAttempts, OptionLimits.MinRetryAttempts, OptionLimits.MaxRetryAttempts),
             StutterFilter = env.OnOff(Names.StutterFilter, defaults.StutterFilter),
             LogFormat = ReadLogFormat(env, defaults.LogFormat),
-            MaxRequestBodyBytes = env.Long(Names.MaxRequestBodyBytes, defaults.MaxRequestBodyBytes, OptionLimits.MinRequestBodyBytes),
+            MaxRequestBodyBytes = env.Long(Names.MaxRequestBodyBytes, defaults.MaxRequestBodyBytes, OptionLimits.MinRequestBodyBytes, OptionLimits.MaxRequestBodyBytes),
             MaxRequestHeaderBytes = env.Integer(
                 Names.MaxRequestHeaderBytes, defaults.MaxRequestHeaderBytes, OptionLimits.MinRequestHeaderBytes, OptionLimits.MaxRequestHeaderBytes),
             Demo = commandLine.Demo,

@@ -21,7 +21,7 @@ internal sealed class ChunkedBodyReader
 
     private readonly int _maxTrailerBytes;
     private readonly long _maxBodyBytes;
-    private readonly byte[] _scratch;
+    private byte[]? _scratch;
     private Phase _phase;
     private long _remaining;
     private int _trailerBytes;
@@ -30,7 +30,6 @@ internal sealed class ChunkedBodyReader
     {
         _maxTrailerBytes = maxTrailerBytes;
         _maxBodyBytes = maxBodyBytes;
-        _scratch = new byte[Math.Max(maxTrailerBytes, MaxSizeLineBytes) + 2];
     }
 
     private enum Phase : byte { Size, Data, DataEnd, Trailer, Done }
@@ -54,7 +53,7 @@ internal sealed class ChunkedBodyReader
             {
                 case Phase.Size:
                 {
-                    var status = LineReader.TryRead(ref reader, MaxSizeLineBytes, _scratch, SizeLineTooLong, out var line, out _, out var error);
+                    var status = LineReader.TryRead(ref reader, MaxSizeLineBytes, ref _scratch, SizeLineTooLong, out var line, out _, out var error);
                     if (status != ParseStatus.Complete)
                     {
                         return Fail(status, error);
@@ -109,7 +108,7 @@ internal sealed class ChunkedBodyReader
                 case Phase.Trailer:
                 {
                     var budget = _maxTrailerBytes - _trailerBytes;
-                    var status = LineReader.TryRead(ref reader, budget, _scratch, TrailersTooLarge, out var line, out var consumed, out var error);
+                    var status = LineReader.TryRead(ref reader, budget, ref _scratch, TrailersTooLarge, out var line, out var consumed, out var error);
                     if (status != ParseStatus.Complete)
                     {
                         return Fail(status, error);
@@ -143,15 +142,15 @@ internal sealed class ChunkedBodyReader
         return status;
     }
 
-    // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (RFC 9112 §7.1.1). At most 15 hex digits
-    // keeps the value inside a long; any more is an overflow attempt.
+    // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (RFC 9112 §7.1.1). Leading zeros are
+    // valid; a value that would not fit in a long is an overflow attempt.
     private static bool TryParseSize(ReadOnlySpan<byte> line, out long size)
     {
         size = 0;
         var i = 0;
         while (i < line.Length && IsHex(line[i]))
         {
-            if (i == 15)
+            if (size > long.MaxValue >> 4)
             {
                 return false;
             }

@@ -34,9 +34,12 @@ internal sealed class Http1Parser
 
     private readonly int _maxHeaderBytes;
     private readonly long _maxBodyBytes;
-    private readonly byte[] _scratch;
+    private byte[]? _scratch;
+
+    private const int MaxEmptyLinesBeforeRequest = 4;
 
     private bool _requestLineDone;
+    private int _emptyLinesBeforeRequest;
     private int _headerBytes;
     private int _contentLengthCount;
     private int _hostCount;
@@ -51,7 +54,6 @@ internal sealed class Http1Parser
     {
         _maxHeaderBytes = maxHeaderBytes;
         _maxBodyBytes = maxBodyBytes;
-        _scratch = new byte[Math.Max(maxHeaderBytes, HttpRequest.MaxRequestLineBytes) + 2];
     }
 
     /// <summary>The error of the last <see cref="ParseStatus.Error"/>.</summary>
@@ -63,6 +65,7 @@ internal sealed class Http1Parser
     public void Reset()
     {
         _requestLineDone = false;
+        _emptyLinesBeforeRequest = 0;
         _headerBytes = 0;
         _contentLengthCount = 0;
         _hostCount = 0;
@@ -78,12 +81,18 @@ internal sealed class Http1Parser
     /// <summary>Consumes complete lines from <paramref name="reader"/> into <paramref name="request"/>.</summary>
     public ParseStatus ParseHead(ref SequenceReader<byte> reader, HttpRequest request)
     {
-        if (!_requestLineDone)
+        while (!_requestLineDone)
         {
-            var status = LineReader.TryRead(ref reader, HttpRequest.MaxRequestLineBytes + 2, _scratch, RequestLineTooLong, out var line, out _, out var error);
+            var status = LineReader.TryRead(ref reader, HttpRequest.MaxRequestLineBytes + 2, ref _scratch, RequestLineTooLong, out var line, out _, out var error);
             if (status != ParseStatus.Complete)
             {
                 return Fail(status, error);
+            }
+            // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line
+            // (some clients send a CRLF after a POST body). A few, not an endless stream of them.
+            if (line.IsEmpty && ++_emptyLinesBeforeRequest <= MaxEmptyLinesBeforeRequest)
+            {
+                continue;
             }
             if (!ParseRequestLine(line, request, out error))
             {
@@ -95,7 +104,7 @@ internal sealed class Http1Parser
         while (true)
         {
             var budget = _maxHeaderBytes - _headerBytes;
-            var status = LineReader.TryRead(ref reader, budget, _scratch, HeadersTooLarge, out var line, out var consumed, out var error);
+            var status = LineReader.TryRead(ref reader, budget, ref _scratch, HeadersTooLarge, out var line, out var consumed, out var error);
             if (status != ParseStatus.Complete)
             {
                 return Fail(status, error);
@@ -179,8 +188,21 @@ internal sealed class Http1Parser
         // this proxy has one upstream and routes by path only.
         if (TryStripScheme(target, out var afterScheme))
         {
-            var slash = afterScheme.IndexOf((byte)'/');
-            request.SetTarget(slash < 0 ? "/"u8 : afterScheme[slash..]);
+            // The authority ends at the first '/' or '?'; an empty path becomes "/" and a query that
+            // follows it is kept ("http://host?x=1" is "/?x=1" in origin-form, RFC 9112 §3.2.1).
+            var pathStart = afterScheme.IndexOfAny((byte)'/', (byte)'?');
+            if (pathStart < 0)
+            {
+                request.SetTarget("/"u8);
+            }
+            else if (afterScheme[pathStart] == (byte)'/')
+            {
+                request.SetTarget(afterScheme[pathStart..]);
+            }
+            else
+            {
+                request.SetTarget("/"u8, afterScheme[pathStart..]);
+            }
             return true;
         }
         error = BadTarget;

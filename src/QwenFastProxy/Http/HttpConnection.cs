@@ -187,6 +187,7 @@ internal sealed class HttpConnection
                         return Outcome.Close;
                     }
                 }
+                await FlushHeldResponseAsync().ConfigureAwait(false);
             }
         }
         finally
@@ -197,21 +198,22 @@ internal sealed class HttpConnection
 
     private async Task<Outcome> ReadBodyAsync()
     {
-        if (_request.ExpectContinue && !_request.IsHttp10)
+        // The head was consumed exactly, so TryRead sees only bytes that arrived after it.
+        var bodyArrived = false;
+        if (_input.TryRead(out var peek))
         {
-            // RFC 9110 §10.1.1: the client waits for this before sending the body. Only send it when
-            // the body has not started arriving already.
-            var bodyArrived = false;
-            if (_input.TryRead(out var peek))
+            bodyArrived = !peek.Buffer.IsEmpty;
+            _input.AdvanceTo(peek.Buffer.Start);
+        }
+        if (!bodyArrived)
+        {
+            if (_request.ExpectContinue && !_request.IsHttp10)
             {
-                bodyArrived = !peek.Buffer.IsEmpty;
-                _input.AdvanceTo(peek.Buffer.Start);
-            }
-            if (!bodyArrived)
-            {
+                // RFC 9110 §10.1.1: the client waits for this before sending the body. Only send it
+                // when the body has not started arriving already.
                 _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                await _output.FlushAsync().ConfigureAwait(false);
             }
+            await FlushHeldResponseAsync().ConfigureAwait(false);
         }
 
         var remaining = _request.IsChunked ? -1 : _request.ContentLength;
@@ -262,11 +264,25 @@ internal sealed class HttpConnection
                 {
                     return Reject(BodyTimedOut);
                 }
+                await FlushHeldResponseAsync().ConfigureAwait(false);
             }
         }
         finally
         {
             Disarm();
+        }
+    }
+
+    /// <summary>
+    /// Before waiting for more of a request, sends what is buffered: a response held back because the
+    /// next request had started arriving (pipelining) must not wait until that request is complete,
+    /// since the client may be sending it in pieces. A no-op when nothing is pending.
+    /// </summary>
+    private async ValueTask FlushHeldResponseAsync()
+    {
+        if (!_output.CanGetUnflushedBytes || _output.UnflushedBytes > 0)
+        {
+            await _output.FlushAsync().ConfigureAwait(false);
         }
     }
 
@@ -283,8 +299,10 @@ internal sealed class HttpConnection
         }
         catch (Exception) when (!_response.HasStarted)
         {
-            _response.WriteError(HandlerFailed);
+            // ForceClose first: it only acts before the head is written, and the 500 must say
+            // "Connection: close" because the loop ends after it.
             _response.ForceClose();
+            _response.WriteError(HandlerFailed);
         }
         catch (Exception)
         {
@@ -399,7 +417,29 @@ internal sealed class HttpConnection
 
     // A cancelled read is a timeout only if a deadline is armed and has passed: the timer may fire just
     // as a phase ends, leaving a stray cancellation for the next read.
-    private bool DeadlinePassed() => _timerFired && _time.GetTimestamp() >= Volatile.Read(ref _deadline);
+    private bool DeadlinePassed()
+    {
+        if (!_timerFired)
+        {
+            return false;
+        }
+        var deadline = Volatile.Read(ref _deadline);
+        var now = _time.GetTimestamp();
+        if (now >= deadline)
+        {
+            return true;
+        }
+        if (deadline != long.MaxValue)
+        {
+            // The timer fired before the deadline (system timers run on a coarser clock than the
+            // timestamp and can fire a few milliseconds early) or for an earlier phase: wait again for
+            // what is left, or this deadline would never be enforced.
+            _timerFired = false;
+            var remaining = TimeSpan.FromSeconds((double)(deadline - now) / _time.TimestampFrequency);
+            _timer.Change(remaining < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : remaining, Timeout.InfiniteTimeSpan);
+        }
+        return false;
+    }
 
     private void OnTimer()
     {

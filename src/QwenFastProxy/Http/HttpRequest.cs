@@ -11,7 +11,7 @@ public sealed class HttpRequest
     // Kestrel's MaxRequestLineSize default (8 KB); longer request lines get 414.
     internal const int MaxRequestLineBytes = 8 * 1024;
 
-    private readonly byte[] _target = new byte[MaxRequestLineBytes];
+    private byte[] _target = new byte[256]; // grows up to MaxRequestLineBytes for long targets
     private readonly byte[] _method = new byte[32];
     private int _targetLength;
     private int _methodLength;
@@ -76,8 +76,25 @@ public sealed class HttpRequest
 
     internal void SetTarget(ReadOnlySpan<byte> target)
     {
+        EnsureTarget(target.Length);
         target.CopyTo(_target);
         _targetLength = target.Length;
+    }
+
+    internal void SetTarget(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest)
+    {
+        EnsureTarget(prefix.Length + rest.Length);
+        prefix.CopyTo(_target);
+        rest.CopyTo(_target.AsSpan(prefix.Length));
+        _targetLength = prefix.Length + rest.Length;
+    }
+
+    private void EnsureTarget(int length)
+    {
+        if (length > _target.Length)
+        {
+            _target = new byte[Math.Max(length, Math.Min(_target.Length * 2, MaxRequestLineBytes))];
+        }
     }
 
     internal void Reset()

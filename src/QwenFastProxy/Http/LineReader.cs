@@ -14,7 +14,8 @@ internal static class LineReader
 
     /// <param name="reader">Positioned at the start of the line; advanced past it on success.</param>
     /// <param name="maxLength">Longest line accepted, CRLF included.</param>
-    /// <param name="scratch">Where a line split across segments is copied; at least <paramref name="maxLength"/> long.</param>
+    /// <param name="scratch">Where a line split across segments is copied; allocated or grown on demand,
+    /// because most connections never see such a line and should not carry the buffer.</param>
     /// <param name="tooLong">The error when the line exceeds <paramref name="maxLength"/>.</param>
     /// <param name="line">The line without its CRLF; valid until the pipe is advanced past it.</param>
     /// <param name="consumed">Bytes taken, CRLF included.</param>
@@ -22,7 +23,7 @@ internal static class LineReader
     public static ParseStatus TryRead(
         ref SequenceReader<byte> reader,
         int maxLength,
-        byte[] scratch,
+        ref byte[]? scratch,
         in HttpError tooLong,
         out ReadOnlySpan<byte> line,
         out int consumed,
@@ -65,6 +66,10 @@ internal static class LineReader
             {
                 error = tooLong;
                 return ParseStatus.Error;
+            }
+            if (scratch is null || scratch.Length < span.Length)
+            {
+                scratch = new byte[Math.Max((int)span.Length, 256)];
             }
             span.CopyTo(scratch);
             withCr = scratch.AsSpan(0, (int)span.Length);

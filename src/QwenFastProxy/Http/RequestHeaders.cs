@@ -12,11 +12,20 @@ public sealed class RequestHeaders
     // Kestrel's MaxRequestHeaderCount default; more is an attack or a bug, answered with 431.
     internal const int MaxCount = 100;
 
-    private readonly byte[] _bytes;
+    // Most requests carry well under 1 KB of headers: start there and grow up to the limit, so an idle
+    // connection does not hold MAX_REQUEST_HEADER_BYTES of memory.
+    private const int InitialBytes = 1024;
+
+    private readonly int _capacity;
+    private byte[] _bytes;
     private readonly Entry[] _entries = new Entry[MaxCount];
     private int _used;
 
-    internal RequestHeaders(int capacityBytes) => _bytes = new byte[capacityBytes];
+    internal RequestHeaders(int capacityBytes)
+    {
+        _capacity = capacityBytes;
+        _bytes = new byte[Math.Min(InitialBytes, capacityBytes)];
+    }
 
     /// <summary>Number of header fields.</summary>
     public int Count { get; private set; }
@@ -55,9 +64,14 @@ public sealed class RequestHeaders
     /// <summary>Stores a field; false when the buffer or the field count is exhausted.</summary>
     internal bool TryAdd(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        if (Count == MaxCount || _used + name.Length + value.Length > _bytes.Length)
+        var needed = _used + name.Length + value.Length;
+        if (Count == MaxCount || needed > _capacity)
         {
             return false;
+        }
+        if (needed > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Min(_capacity, Math.Max(needed, _bytes.Length * 2)));
         }
         ref var entry = ref _entries[Count++];
         entry.NameStart = _used;

@@ -30,6 +30,9 @@ public sealed class ResponseOutput
     /// <summary>Whether the connection stays open after this response.</summary>
     public bool KeepAlive { get; private set; }
 
+    /// <summary>The error this response reported, proxy-made or mid-stream; null when all went well.</summary>
+    public HttpError? Error { get; private set; }
+
     /// <summary>Stopwatch timestamp of the first flush that carried response bytes, or 0.</summary>
     public long FirstByteTimestamp { get; private set; }
 
@@ -40,6 +43,7 @@ public sealed class ResponseOutput
         StatusCode = 0;
         BodyBytes = 0;
         FirstByteTimestamp = 0;
+        Error = null;
         KeepAlive = keepAlive;
         _http10 = http10;
         _chunked = false;
@@ -78,6 +82,7 @@ public sealed class ResponseOutput
     /// <summary>An OpenAI-shaped error response.</summary>
     public void WriteError(in HttpError error)
     {
+        Error = error;
         if (error.Status is 400 or 408 or 413 or 414 or 431 or 505 or 501)
         {
             // Refusals of the request's framing: the rest of the stream cannot be trusted.
@@ -158,9 +163,13 @@ public sealed class ResponseOutput
     /// </summary>
     public void Abandon()
     {
+        Error ??= new HttpError(502, "Response abandoned mid-body.", "upstream_interrupted");
         _chunked = false;
         KeepAlive = false;
     }
+
+    /// <summary>Records an error reported inside a body already under way (an SSE error frame), for the log.</summary>
+    public void NoteError(in HttpError error) => Error = error;
 
     /// <summary>Sends what is buffered. False when the client is gone.</summary>
     public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)

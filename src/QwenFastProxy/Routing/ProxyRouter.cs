@@ -43,23 +43,19 @@ public sealed class ProxyRouter : IRequestHandler
         }
         if (path.SequenceEqual("/healthz"u8))
         {
-            if (request.Method != HttpMethodKind.Get)
+            if (IsGet(context))
             {
-                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: GET, OPTIONS\r\n"u8);
-                return ValueTask.CompletedTask;
+                LocalResponses.Healthy(response);
             }
-            LocalResponses.Healthy(response);
             return ValueTask.CompletedTask;
         }
         if (path.SequenceEqual("/readyz"u8))
         {
-            if (request.Method != HttpMethodKind.Get)
+            if (IsGet(context))
             {
-                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: GET, OPTIONS\r\n"u8);
-                return ValueTask.CompletedTask;
+                var ready = _credentials.IsReady(out var reason);
+                LocalResponses.Readiness(response, ready, reason);
             }
-            var ready = _credentials.IsReady(out var reason);
-            LocalResponses.Readiness(response, ready, reason);
             return ValueTask.CompletedTask;
         }
         if (!path.StartsWith("/v1/"u8))
@@ -87,5 +83,16 @@ public sealed class ProxyRouter : IRequestHandler
             return ValueTask.CompletedTask;
         }
         return _forwarder.ForwardAsync(context);
+    }
+
+    /// <summary>True for GET; otherwise answers 405 naming the allowed methods.</summary>
+    private static bool IsGet(RequestContext context)
+    {
+        if (context.Request.Method == HttpMethodKind.Get)
+        {
+            return true;
+        }
+        LocalResponses.MethodNotAllowedWith(context.Response, "Content-Type: application/json\r\nAllow: GET, OPTIONS\r\n"u8);
+        return false;
     }
 }

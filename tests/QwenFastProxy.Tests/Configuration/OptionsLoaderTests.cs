@@ -235,8 +235,9 @@ public class OptionsLoaderTests
     [InlineData("RETRY_MAX_ATTEMPTS", "-1", "invalid RETRY_MAX_ATTEMPTS=\"-1\": expected an integer from 0 to 10")]
     [InlineData("STUTTER_FILTER", "yes", "invalid STUTTER_FILTER=\"yes\": expected on or off (also true/false)")]
     [InlineData("LOG_FORMAT", "xml", "invalid LOG_FORMAT=\"xml\": expected text or json")]
-    [InlineData("MAX_REQUEST_BODY_BYTES", "0", "invalid MAX_REQUEST_BODY_BYTES=\"0\": expected an integer of at least 1")]
-    [InlineData("MAX_REQUEST_BODY_BYTES", "10MB", "invalid MAX_REQUEST_BODY_BYTES=\"10MB\": expected an integer of at least 1")]
+    [InlineData("MAX_REQUEST_BODY_BYTES", "0", "invalid MAX_REQUEST_BODY_BYTES=\"0\": expected an integer from 1 to 2147483591")]
+    [InlineData("MAX_REQUEST_BODY_BYTES", "3000000000", "invalid MAX_REQUEST_BODY_BYTES=\"3000000000\": expected an integer from 1 to 2147483591")]
+    [InlineData("MAX_REQUEST_BODY_BYTES", "10MB", "invalid MAX_REQUEST_BODY_BYTES=\"10MB\": expected an integer from 1 to 2147483591")]
     [InlineData("MAX_REQUEST_HEADER_BYTES", "1023", "invalid MAX_REQUEST_HEADER_BYTES=\"1023\": expected an integer from 1024 to 1048576")]
     [InlineData("MAX_REQUEST_HEADER_BYTES", "1048577", "invalid MAX_REQUEST_HEADER_BYTES=\"1048577\": expected an integer from 1024 to 1048576")]
     public void InvalidValueIsNamedWithAcceptedValues(string name, string value, string expected)
