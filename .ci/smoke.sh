@@ -3,16 +3,18 @@
 # a non-streaming and a streaming chat completion. Bounded: gives up after 30 s.
 set -euo pipefail
 binary=$1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18143)
 log=$(mktemp)
-"$binary" --demo --port "$port" >"$log" 2>&1 &
+# Port 0: the proxy picks a free port and prints its URL, so nothing here needs to find one.
+"$binary" --demo --port 0 >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-base="http://127.0.0.1:$port"
+base=""
 for _ in $(seq 1 60); do
-  curl -fs "$base/healthz" >/dev/null 2>&1 && break
+  base=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$log" | head -n 1 || true)
+  [ -n "$base" ] && break
   sleep 0.5
 done
+[ -n "$base" ] || { echo "proxy did not start:"; cat "$log"; exit 1; }
 curl -fs "$base/healthz" >/dev/null || { echo "proxy did not start:"; cat "$log"; exit 1; }
 
 body=$(curl -fsS --max-time 30 "$base/v1/chat/completions" -H 'Content-Type: application/json' \
