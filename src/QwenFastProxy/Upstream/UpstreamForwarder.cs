@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Net.Http.Headers;
 using System.Text;
 using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
@@ -7,16 +5,12 @@ using QwenFastProxy.Http;
 namespace QwenFastProxy.Upstream;
 
 /// <summary>
-/// Sends one request upstream and relays the answer: response headers are read first, then the body is
-/// copied as it arrives, straight from the upstream stream into the client's output buffer (one flush per
-/// read, so server-sent events reach the client frame by frame). Failures before the head is written
-/// become OpenAI-shaped 502/504 answers; failures after it end the body in a way the client can see.
+/// Sends one request upstream — credentials, identity headers, one timeout for the whole exchange — and
+/// hands the response to <see cref="ResponseRelay"/> once its headers have arrived. Failures before that
+/// become OpenAI-shaped 502/504 answers.
 /// </summary>
 public sealed class UpstreamForwarder
 {
-    private const int BodyReadSize = 16 * 1024;
-    private const int EventStreamReadSize = 4 * 1024;
-
     private static readonly Version Http11 = new(1, 1);
 
     private readonly HttpMessageInvoker _client;
@@ -24,6 +18,7 @@ public sealed class UpstreamForwarder
     private readonly string _baseUrl;
     private readonly Uri _chatCompletionsUri;
     private readonly UpstreamTimeouts _timeouts;
+    private readonly ResponseRelay _relay;
 
     /// <summary>Creates a forwarder to <paramref name="baseUrl"/> (normalised, ending in <c>/v1</c>).</summary>
     public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts)
@@ -33,6 +28,7 @@ public sealed class UpstreamForwarder
         _baseUrl = baseUrl.TrimEnd('/');
         _chatCompletionsUri = new Uri(_baseUrl + "/chat/completions");
         _timeouts = timeouts;
+        _relay = new ResponseRelay(timeouts.Read);
     }
 
     /// <summary>The upstream API base, e.g. <c>https://portal.qwen.ai/v1</c>.</summary>
@@ -93,116 +89,11 @@ public sealed class UpstreamForwarder
             return;
         }
 
+        // 4. Head and body back to the client, as they arrive.
         using (response)
         {
             context.UpstreamStatus = (int)response.StatusCode;
-            var content = response.Content;
-            var isEventStream = string.Equals(content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
-
-            // 4. The head: status, content type, the few upstream headers worth passing on.
-            var head = context.Response.BeginHead((int)response.StatusCode, isEventStream ? -1 : content.Headers.ContentLength ?? -1);
-            if (content.Headers.ContentType is { } contentType)
-            {
-                head.Header("Content-Type"u8, contentType.ToString());
-            }
-            if (isEventStream)
-            {
-                // Tell intermediaries (nginx and friends) not to buffer the stream.
-                head.Line("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"u8);
-            }
-            CopyResponseHeaders(response.Headers, ref head);
-            context.Response.EndHead(ref head);
-            if (context.Request.Method == HttpMethodKind.Head)
-            {
-                return;
-            }
-
-            // 5. The body, as it arrives.
-            await RelayBodyAsync(context, content, isEventStream, exchange).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask RelayBodyAsync(RequestContext context, HttpContent content, bool isEventStream, CancellationTokenSource exchange)
-    {
-        var output = context.Response;
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(exchange.Token);
-        Stream body;
-        try
-        {
-            body = await content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-        {
-            FailAfterHead(context, isEventStream, UpstreamErrors.Interrupted);
-            return;
-        }
-
-        var readSize = isEventStream ? EventStreamReadSize : BodyReadSize;
-        while (true)
-        {
-            var memory = output.GetBodyMemory(readSize);
-            silence.CancelAfter(_timeouts.Read);
-            int read;
-            try
-            {
-                read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-                FailAfterHead(context, isEventStream, exchange.IsCancellationRequested ? UpstreamErrors.StreamTimeout : UpstreamErrors.ReadTimeout(_timeouts.Read));
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                FailAfterHead(context, isEventStream, UpstreamErrors.Interrupted);
-                return;
-            }
-            if (read == 0)
-            {
-                break;
-            }
-            output.CommitBody(read);
-            if (!await output.FlushAsync(context.Aborted).ConfigureAwait(false))
-            {
-                return; // the client left; disposing the response cancels the upstream read
-            }
-        }
-        output.EndBody();
-    }
-
-    private static void FailAfterHead(RequestContext context, bool isEventStream, in HttpError error)
-    {
-        context.Response.NoteError(error);
-        if (!isEventStream)
-        {
-            context.Response.Abandon();
-            return;
-        }
-        // An event stream can still say what went wrong: OpenAI SDKs raise an API error for a data
-        // object with an "error" key. The blank lines first end any frame the upstream left half-sent.
-        var frame = new ArrayBufferWriter<byte>(256);
-        frame.Write("\n\ndata: "u8);
-        ErrorBody.Write(frame, error.Message, error.Type, error.Code);
-        frame.Write("\n\ndata: [DONE]\n\n"u8);
-        context.Response.WriteBody(frame.WrittenSpan);
-        context.Response.EndBody();
-    }
-
-    private static void CopyResponseHeaders(HttpResponseHeaders headers, ref HeadWriter head)
-    {
-        foreach (var header in headers.NonValidated)
-        {
-            if (UpstreamHeaders.IsForwardedResponseHeader(header.Key))
-            {
-                foreach (var value in header.Value)
-                {
-                    head.Header(Encoding.ASCII.GetBytes(header.Key), value);
-                }
-            }
+            await _relay.RelayAsync(context, response, exchange).ConfigureAwait(false);
         }
     }
 
