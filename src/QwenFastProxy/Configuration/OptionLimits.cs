@@ -37,6 +37,9 @@ internal static class OptionLimits
     /// <summary>0 failures would open the circuit before the first request.</summary>
     public const int MinCircuitBreakerFailures = 1;
 
+    /// <summary>The circuit breaker packs its failure count into 22 bits of one word.</summary>
+    public const int MaxCircuitBreakerFailures = Resilience.CircuitBreaker.MaxFailureThreshold;
+
     /// <summary>A body limit of 0 would refuse every chat request.</summary>
     public const long MinRequestBodyBytes = 1;
 

@@ -46,7 +46,7 @@ public static class OptionsLoader
             ApiKey = ReadApiKey(env),
             ProxyApiKeys = ReadProxyApiKeys(env, defaults.ProxyApiKeys),
             DefaultModel = ReadDefaultModel(env, defaults.DefaultModel),
-            CircuitBreakerFailures = env.Integer(Names.CircuitBreakerFailures, defaults.CircuitBreakerFailures, OptionLimits.MinCircuitBreakerFailures),
+            CircuitBreakerFailures = env.Integer(Names.CircuitBreakerFailures, defaults.CircuitBreakerFailures, OptionLimits.MinCircuitBreakerFailures, OptionLimits.MaxCircuitBreakerFailures),
             CircuitBreakerReset = env.Seconds(Names.CircuitBreakerReset, defaults.CircuitBreakerReset),
             RetryMaxAttempts = env.Integer(
                 Names.RetryMaxAttempts, defaults.RetryMaxAttempts, OptionLimits.MinRetryAttempts, OptionLimits.MaxRetryAttempts),

@@ -1,0 +1,47 @@
+namespace QwenFastProxy.Simulator;
+
+/// <summary>
+/// Faults the simulator can inject into a chat completion, chosen per request with the <c>X-Sim-Fault</c> header
+/// (see <see cref="FaultHeaders"/>) or at a seeded rate with <see cref="SimulatorOptions.Faults"/>.
+/// </summary>
+public enum SimulatedFault
+{
+    /// <summary>No fault: answer normally.</summary>
+    None = 0,
+
+    /// <summary>500 with Qwen's <c>internal_error</c> JSON body. Header name <c>500</c>.</summary>
+    InternalServerError,
+
+    /// <summary>502 with an HTML body, as a gateway in front of the service sends it. Header name <c>502</c>.</summary>
+    BadGateway,
+
+    /// <summary>503 with a JSON body. Header name <c>503</c>.</summary>
+    ServiceUnavailable,
+
+    /// <summary>429 <c>rate_limit_exceeded</c> with <c>Retry-After</c> in seconds (default 1). Header name <c>429</c> or <c>rate-limit</c>.</summary>
+    RateLimited,
+
+    /// <summary>429 <c>insufficient_quota</c>, "Free allocated quota exceeded." (no <c>Retry-After</c>). Header name <c>quota</c>.</summary>
+    QuotaExhausted,
+
+    /// <summary>The connection is aborted before the status line. Header name <c>reset</c>.</summary>
+    ResetBeforeHeaders,
+
+    /// <summary>
+    /// The connection is aborted after <c>after</c> content chunks (default 1) of a stream; a non-streaming answer
+    /// is aborted after its head and part of its body. Header name <c>reset-mid-stream</c>.
+    /// </summary>
+    ResetMidStream,
+
+    /// <summary>
+    /// One malformed <c>data:</c> frame (truncated JSON) after <c>after</c> content chunks (default 1), then the
+    /// stream goes on normally; a non-streaming answer is a 200 whose body is not valid JSON. Header name <c>malformed</c>.
+    /// </summary>
+    MalformedFrame,
+
+    /// <summary>
+    /// The head (and <c>after</c> content chunks, default 0) is sent, then nothing until the client leaves.
+    /// Header name <c>stall</c>.
+    /// </summary>
+    Stall,
+}
