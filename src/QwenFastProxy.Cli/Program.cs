@@ -1,3 +1,4 @@
 using QwenFastProxy.Cli;
+using QwenFastProxy.Cli.Commands;
 
-return await ProxyCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error).ConfigureAwait(false);
+return await ProxyCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, ConsoleInfo.FromConsole()).ConfigureAwait(false);

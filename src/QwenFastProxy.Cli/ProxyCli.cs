@@ -21,8 +21,20 @@ public static class ProxyCli
         typeof(ProxyCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>Runs the command line <paramref name="args"/>; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
+    public static Task<int> RunAsync(string[] args, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, CancellationToken stop = default) =>
+        RunAsync(args, environment, stdout, stderr, ConsoleInfo.None, stop);
+
+    /// <summary>Runs the command line <paramref name="args"/>; returns the exit code.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="environment">Reads environment variables.</param>
+    /// <param name="stdout">Standard output.</param>
+    /// <param name="stderr">Standard error.</param>
+    /// <param name="console">Whether a person is at the console (serve logs in by itself only then; live countdown).</param>
+    /// <param name="stop">Stops serving (or a login) as SIGINT/SIGTERM do.</param>
+    public static async Task<int> RunAsync(
+        string[] args, Func<string, string?> environment, TextWriter stdout, TextWriter stderr, ConsoleInfo console, CancellationToken stop = default)
     {
+        ArgumentNullException.ThrowIfNull(console);
         if (!CommandLine.TryParse(args, out var commandLine, out var usageError))
         {
             await stderr.WriteLineAsync($"qwenfastproxy: {usageError}\nRun `qwenfastproxy --help` for usage.").ConfigureAwait(false);
@@ -48,8 +60,8 @@ public static class ProxyCli
         {
             ProxyCommand.Status => await StatusCommand.RunAsync(options!, stdout).ConfigureAwait(false),
             ProxyCommand.Logout => await LogoutCommand.RunAsync(options!, stdout, stderr).ConfigureAwait(false),
-            ProxyCommand.Login => await LoginCommand.RunAsync(stderr).ConfigureAwait(false),
-            _ => await ServeCommand.RunAsync(options!, stdout, stderr, stop).ConfigureAwait(false),
+            ProxyCommand.Login => await LoginCommand.RunAsync(options!, environment, console, stdout, stderr, stop).ConfigureAwait(false),
+            _ => await ServeCommand.RunAsync(options!, environment, console, stdout, stderr, stop).ConfigureAwait(false),
         };
     }
 }

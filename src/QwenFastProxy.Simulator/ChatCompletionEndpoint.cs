@@ -11,7 +11,18 @@ internal static class ChatCompletionEndpoint
     public static async Task<bool> HandleAsync(HttpContext context, SimulatorState state, RecordedRequest recorded)
     {
         var options = state.Options;
+        // Injected faults (X-Sim-Fault, or the seeded SimulatorOptions.Faults) answer here or arm a mid-stream break.
+        if (FaultResponder.TryAnswer(context, state, recorded) is { } faulted)
+        {
+            return await faulted.ConfigureAwait(false);
+        }
+
         if (!BearerAuthorization.IsAuthorized(context.Request, options.RequiredBearerToken))
+        {
+            return await ErrorResponse.InvalidApiKeyAsync(context, state.Ids).ConfigureAwait(false);
+        }
+
+        if (!state.OAuth.IsAuthorized(context.Request))
         {
             return await ErrorResponse.InvalidApiKeyAsync(context, state.Ids).ConfigureAwait(false);
         }
@@ -101,6 +112,7 @@ internal static class ChatCompletionEndpoint
     private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay)
     {
         var aborted = context.RequestAborted;
+        var fault = FaultResponder.Armed(context);
         using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
         writer.Start();
         await writer.WriteRoleAsync().ConfigureAwait(false);
@@ -110,16 +122,19 @@ internal static class ChatCompletionEndpoint
             foreach (var piece in DeterministicText.Split(answer.Text, chunkCount))
             {
                 await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+                await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
                 await writer.WriteContentAsync(piece).ConfigureAwait(false);
             }
         }
         else
         {
             await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+            await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
             await writer.WriteToolCallStartAsync(answer.ToolCallId!, answer.Request.ToolName!).ConfigureAwait(false);
             foreach (var piece in DeterministicText.Split(DeterministicText.ToolArguments, DeterministicText.ToolArgumentFragments))
             {
                 await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+                await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
                 await writer.WriteToolArgumentsAsync(piece).ConfigureAwait(false);
             }
         }

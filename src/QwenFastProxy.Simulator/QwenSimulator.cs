@@ -23,11 +23,13 @@ public sealed class QwenSimulator : IAsyncDisposable
 
     private readonly KestrelServer _server;
     private readonly Lock _stopGate = new();
+    private readonly FaultInjection _faults;
     private Task? _stopTask;
 
-    private QwenSimulator(KestrelServer server, Uri baseUrl, int port, SimulatorOptions options, RequestLog requests)
+    private QwenSimulator(KestrelServer server, Uri baseUrl, int port, SimulatorOptions options, RequestLog requests, FaultInjection faults)
     {
         _server = server;
+        _faults = faults;
         BaseUrl = baseUrl;
         Port = port;
         Options = options;
@@ -45,6 +47,15 @@ public sealed class QwenSimulator : IAsyncDisposable
 
     /// <summary>Every request received, in arrival order.</summary>
     public RequestLog Requests { get; }
+
+    /// <summary>The simulated Qwen OAuth server on the same port (device flow, tokens, refresh); see <see cref="OAuthServer"/>.</summary>
+    public OAuthServer OAuth { get; private init; } = null!;
+
+    /// <summary>
+    /// Chat attempts received with <c>X-Sim-Request-Id: <paramref name="requestId"/></c> (see <see cref="FaultHeaders"/>),
+    /// faulted or not: how many times a retrying client tried.
+    /// </summary>
+    public int Attempts(string requestId) => _faults.Attempts(requestId);
 
     /// <summary>
     /// Starts a simulator listening on <paramref name="host"/>:<paramref name="port"/> (port 0 picks a free one).
@@ -64,12 +75,16 @@ public sealed class QwenSimulator : IAsyncDisposable
         kestrelOptions.Listen(address, port, o => listen = o);
 
         var loggerFactory = NullLoggerFactory.Instance;
-        var transport = new SocketTransportFactory(MsOptions.Create(new SocketTransportOptions()), loggerFactory);
+        // Inline scheduling: a flushed frame is handed to the socket before FlushAsync returns, so a fault that cuts
+        // the connection after N frames (FaultResponder) delivers exactly N. The simulator's code never blocks.
+        var transport = new SocketTransportFactory(
+            MsOptions.Create(new SocketTransportOptions { UnsafePreferInlineScheduling = true }), loggerFactory);
         var server = new KestrelServer(MsOptions.Create(kestrelOptions), transport, loggerFactory);
         var requests = new RequestLog();
+        var state = new SimulatorState(options, requests);
         try
         {
-            await server.StartAsync(new SimulatorApplication(new SimulatorState(options, requests)), cancellationToken)
+            await server.StartAsync(new SimulatorApplication(state), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch
@@ -80,7 +95,7 @@ public sealed class QwenSimulator : IAsyncDisposable
 
         var boundPort = BoundPort(server, listen, port);
         var baseUrl = new UriBuilder(Uri.UriSchemeHttp, UrlHost(host, address), boundPort, "/v1").Uri;
-        return new QwenSimulator(server, baseUrl, boundPort, options, requests);
+        return new QwenSimulator(server, baseUrl, boundPort, options, requests, state.Faults) { OAuth = state.OAuth };
     }
 
     /// <summary>

@@ -61,6 +61,11 @@ internal sealed class SimulatorApplication(SimulatorState state) : IHttpApplicat
                 : ErrorResponse.MethodNotAllowedAsync(context, state.Ids);
         }
 
+        if (OAuthEndpoints.Matches(path))
+        {
+            return OAuthEndpoints.HandleAsync(context, state, recorded);
+        }
+
         if (EchoEndpoint.Matches(path))
         {
             return EchoEndpoint.HandleAsync(context, recorded);

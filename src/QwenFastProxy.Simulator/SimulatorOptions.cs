@@ -43,6 +43,9 @@ public sealed class SimulatorOptions
         }
     }
 
+    /// <summary>Seeded random faults for chat requests without an <c>X-Sim-Fault</c> header (off by default).</summary>
+    public FaultSettings Faults { get; } = new();
+
     /// <summary>Keep every request in <see cref="QwenSimulator.Requests"/> (tests); off for demo and load runs, whose memory must stay flat.</summary>
     public bool RecordRequests
     {

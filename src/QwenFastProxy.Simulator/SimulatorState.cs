@@ -8,4 +8,8 @@ internal sealed class SimulatorState(SimulatorOptions options, RequestLog reques
     public RequestLog Requests { get; } = requests;
 
     public SimulatorIds Ids { get; } = new();
+
+    public OAuthServer OAuth { get; } = new();
+
+    public FaultInjection Faults { get; } = new();
 }

@@ -17,13 +17,14 @@ namespace QwenFastProxy.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
-    // The demo's simulator checks this token, so the demo exercises the same Authorization path as a real upstream.
-    private const string DemoToken = "demo-access-token";
+    // Demo tokens live two minutes, so a demo run shows the proxy refreshing them (at half-life) in its log.
+    private static readonly TimeSpan DemoTokenLifetime = TimeSpan.FromMinutes(2);
 
     // Slow enough for a person to watch a streamed answer arrive, fast enough not to bore them.
     private static readonly TimeSpan DemoChunkDelay = TimeSpan.FromMilliseconds(40);
 
-    public static async Task<int> RunAsync(ProxyOptions options, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)
+    public static async Task<int> RunAsync(
+        ProxyOptions options, Func<string, string?> environment, ConsoleInfo console, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(externalStop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -38,15 +39,18 @@ internal static class ServeCommand
         var logger = loggerFactory.CreateLogger("QwenFastProxy");
 
         QwenSimulator? simulator = null;
+        string? demoFolder = null;
+        OAuthTokenProvider? provider = null;
         try
         {
             IUpstreamCredentials credentials;
             string upstream;
             if (options.Demo)
             {
-                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { RequiredBearerToken = DemoToken, ChunkDelay = DemoChunkDelay, RecordRequests = false }, cancellationToken: stop.Token).ConfigureAwait(false);
-                credentials = new StaticCredentials(DemoToken, "qwen-oauth");
-                upstream = simulator.BaseUrl.ToString().TrimEnd('/');
+                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { ChunkDelay = DemoChunkDelay, RecordRequests = false }, cancellationToken: stop.Token).ConfigureAwait(false);
+                (provider, demoFolder) = StartDemoLogin(simulator, options, loggerFactory);
+                credentials = provider;
+                upstream = provider.BaseUrl;
             }
             else if (options.ApiKeyMode)
             {
@@ -55,18 +59,14 @@ internal static class ServeCommand
             }
             else
             {
-                var status = CredentialsFile.TryRead(options.CredsPath, out var saved, out var message);
-                if (status != CredentialsFile.ReadStatus.Ok)
+                provider = await StartOAuthAsync(options, environment, console, stdout, stderr, loggerFactory, stop.Token).ConfigureAwait(false);
+                if (provider is null)
                 {
-                    await stderr.WriteLineAsync(status == CredentialsFile.ReadStatus.Missing
-                        ? $"qwenfastproxy: no saved credentials at {options.CredsPath} and QWEN_API_KEY is not set. "
-                          + "Set QWEN_API_KEY (DashScope / Coding Plan), or copy Qwen Code's ~/.qwen/oauth_creds.json to QWEN_CREDS_PATH; "
-                          + "`qwenfastproxy --demo` runs without any account."
-                        : $"qwenfastproxy: {message}").ConfigureAwait(false);
                     return ProxyCli.Failed;
                 }
-                credentials = new StaticCredentials(saved!.AccessToken, "qwen-oauth", saved.ExpiryDate);
-                upstream = ApiBaseUrl.Resolve(options, saved);
+
+                credentials = provider;
+                upstream = provider.BaseUrl;
             }
 
             foreach (var (name, value) in options.Describe())
@@ -105,10 +105,110 @@ internal static class ServeCommand
         }
         finally
         {
+            provider?.Dispose();
             if (simulator is not null)
             {
                 await simulator.DisposeAsync().ConfigureAwait(false);
             }
+
+            if (demoFolder is not null)
+            {
+                TryDeleteFolder(demoFolder);
+            }
+        }
+    }
+
+    /// <summary>
+    /// OAuth mode: the saved credentials, or — when there are none or they are unusable and a person is at the
+    /// console — a device login first. A refresh token the server rejects at start-up is treated the same way.
+    /// Returns null (after saying why on <paramref name="stderr"/>) when serving cannot start.
+    /// </summary>
+    private static async Task<OAuthTokenProvider?> StartOAuthAsync(
+        ProxyOptions options,
+        Func<string, string?> environment,
+        ConsoleInfo console,
+        TextWriter stdout,
+        TextWriter stderr,
+        ILoggerFactory loggerFactory,
+        CancellationToken stop)
+    {
+        var store = new CredentialsStore(options.CredsPath);
+        var providerOptions = new OAuthTokenProviderOptions { RefreshMargin = options.TokenRefreshMargin, ForcedBaseUrl = options.ApiBaseUrl };
+        var status = store.TryRead(out var saved, out var message);
+        string? problem = status switch
+        {
+            CredentialsFile.ReadStatus.Missing => $"no saved Qwen login at {options.CredsPath} and QWEN_API_KEY is not set",
+            CredentialsFile.ReadStatus.Corrupt => message,
+            _ => null,
+        };
+
+        // Three turns at most: the saved file, one login if that is unusable, and the verdict on that login.
+        var loggedIn = false;
+        for (var turn = 0; turn < 3; turn++)
+        {
+            if (problem is not null)
+            {
+                if (!console.Interactive || loggedIn)
+                {
+                    break;
+                }
+
+                await stdout.WriteLineAsync($"{char.ToUpperInvariant(problem[0])}{problem[1..]}: logging in first (the file is replaced only if the login succeeds).").ConfigureAwait(false);
+                saved = await LoginCommand.TryLoginAsync(options, environment, console, stdout, stderr, stop).ConfigureAwait(false);
+                if (saved is null)
+                {
+                    return null;
+                }
+
+                loggedIn = true;
+                await stdout.WriteLineAsync($"Logged in; credentials saved to {options.CredsPath}.").ConfigureAwait(false);
+            }
+
+            var provider = OAuthTokenProvider.Create(options.OAuthBaseUrl, store, saved!, providerOptions, loggerFactory);
+            if (await provider.PrepareAsync(stop).ConfigureAwait(false) || !provider.IsLoginRejected)
+            {
+                // Ready, or a passing refresh failure: serve, /readyz tells, and the next request tries again.
+                return provider;
+            }
+
+            provider.IsReady(out problem);
+            provider.Dispose();
+        }
+
+        await stderr.WriteLineAsync(
+            $"qwenfastproxy: {problem}. Run `qwenfastproxy login` (in a terminal: the proxy then logs in by itself), "
+            + "or set QWEN_API_KEY to a DashScope / Coding Plan key; `qwenfastproxy --demo` runs without any account.").ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// The demo's login: tokens straight from the simulator's OAuth server (no person needed), saved in a private
+    /// temporary folder, then the real token provider — so the demo runs the same refresh path as a real login.
+    /// </summary>
+    private static (OAuthTokenProvider Provider, string Folder) StartDemoLogin(QwenSimulator simulator, ProxyOptions options, ILoggerFactory loggerFactory)
+    {
+        var origin = simulator.BaseUrl.GetLeftPart(UriPartial.Authority);
+        simulator.OAuth.Options.ValidateAccessTokens = true;
+        simulator.OAuth.Options.AccessTokenLifetime = DemoTokenLifetime;
+        var issued = simulator.OAuth.IssueTokens(origin);
+
+        var folder = Directory.CreateTempSubdirectory("qwenfastproxy-demo-").FullName;
+        var store = new CredentialsStore(Path.Combine(folder, "demo_creds.json"));
+        var credentials = new QwenCredentials(issued.AccessToken, "Bearer", issued.RefreshToken, issued.ResourceUrl, DateTimeOffset.UtcNow + issued.ExpiresIn);
+        store.Write(credentials);
+        var provider = OAuthTokenProvider.Create(
+            origin, store, credentials, new OAuthTokenProviderOptions { RefreshMargin = options.TokenRefreshMargin }, loggerFactory);
+        return (provider, folder);
+    }
+
+    private static void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 }

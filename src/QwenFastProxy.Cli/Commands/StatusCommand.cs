@@ -21,7 +21,7 @@ internal static class StatusCommand
         switch (status)
         {
             case CredentialsFile.ReadStatus.Missing:
-                await stdout.WriteLineAsync($"Credentials: none at {options.CredsPath}").ConfigureAwait(false);
+                await stdout.WriteLineAsync($"Credentials: none at {options.CredsPath}; run `qwenfastproxy login`").ConfigureAwait(false);
                 return ProxyCli.Failed;
             case CredentialsFile.ReadStatus.Corrupt:
                 await stdout.WriteLineAsync($"Credentials: unusable: {message}").ConfigureAwait(false);
@@ -36,7 +36,10 @@ internal static class StatusCommand
                 ? $"expired at {expiry.Value.ToString("u", CultureInfo.InvariantCulture)}"
                 : $"{expiry.Value.ToString("u", CultureInfo.InvariantCulture)} (in {(expiry.Value - now).TotalMinutes:0} min)";
         await stdout.WriteLineAsync($"Access token expiry: {expiryText}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"Refresh token: {(string.IsNullOrEmpty(credentials.RefreshToken) ? "absent" : "present")}").ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.IsNullOrEmpty(credentials.RefreshToken)
+            ? "Refresh token: absent (the login ends when the access token expires)"
+            : "Refresh token: present (the proxy refreshes the access token by itself)").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"OAuth server: {options.OAuthBaseUrl}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, credentials)}").ConfigureAwait(false);
         return ProxyCli.Ok;
     }

@@ -92,6 +92,12 @@ public sealed record ProxyOptions
     /// <summary>Idle time before a client connection is closed (Kestrel's <c>KeepAliveTimeout</c> default). Not from the environment.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
 
+    /// <summary>
+    /// OAuth mode: refresh the access token this long before it expires (the original proxy's 30 minutes; a token
+    /// that lives less than twice this is refreshed at half its remaining life). Not from the environment.
+    /// </summary>
+    public TimeSpan TokenRefreshMargin { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Grace for in-flight requests on SIGTERM. Not from the environment.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

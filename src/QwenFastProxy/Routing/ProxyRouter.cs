@@ -6,7 +6,8 @@ namespace QwenFastProxy.Routing;
 
 /// <summary>
 /// Dispatches a request by method and path (compared as bytes): CORS preflight, health and readiness,
-/// the local models list, chat completions, and pass-through for the rest of <c>/v1</c>.
+/// the local models list, chat completions, and pass-through for the rest of <c>/v1</c>. When client keys
+/// are configured, every request but the preflight and <c>/healthz</c> must carry one.
 /// </summary>
 public sealed class ProxyRouter : IRequestHandler
 {
@@ -49,6 +50,13 @@ public sealed class ProxyRouter : IRequestHandler
             }
             return ValueTask.CompletedTask;
         }
+        // PROXY_API_KEYS guards everything else, readiness and unknown paths included: whoever can reach the
+        // proxy without a key learns nothing about it.
+        if (!_gate.Allows(request.Headers))
+        {
+            response.WriteError(LocalResponses.MissingClientKey);
+            return ValueTask.CompletedTask;
+        }
         if (path.SequenceEqual("/readyz"u8))
         {
             if (IsGet(context))
@@ -61,11 +69,6 @@ public sealed class ProxyRouter : IRequestHandler
         if (!path.StartsWith("/v1/"u8))
         {
             response.WriteError(LocalResponses.NotFound);
-            return ValueTask.CompletedTask;
-        }
-        if (!_gate.Allows(request.Headers))
-        {
-            response.WriteError(LocalResponses.MissingClientKey);
             return ValueTask.CompletedTask;
         }
         if (path.SequenceEqual("/v1/chat/completions"u8))
