@@ -43,8 +43,12 @@ internal static class ChatCompletionEndpoint
             }
         }
 
+        if (request.Stream && options.ScriptedStream is { } script)
+        {
+            return await StreamScriptAsync(context, answer, script, options.ChunkDelay).ConfigureAwait(false);
+        }
         return request.Stream
-            ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay).ConfigureAwait(false)
+            ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay, options.CumulativeChunks).ConfigureAwait(false)
             : await WriteWholeAsync(context, answer).ConfigureAwait(false);
     }
 
@@ -98,7 +102,19 @@ internal static class ChatCompletionEndpoint
         return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
     }
 
-    private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay)
+    private static async Task<bool> StreamScriptAsync(HttpContext context, Answer answer, IReadOnlyList<string> script, TimeSpan chunkDelay)
+    {
+        using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
+        writer.Start();
+        foreach (var payload in script)
+        {
+            await PauseAsync(chunkDelay, context.RequestAborted).ConfigureAwait(false);
+            await writer.WriteRawAsync(payload).ConfigureAwait(false);
+        }
+        return await writer.WriteDoneAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay, int cumulativeChunks)
     {
         var aborted = context.RequestAborted;
         using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
@@ -107,10 +123,14 @@ internal static class ChatCompletionEndpoint
 
         if (answer.Text is not null)
         {
+            var soFar = new System.Text.StringBuilder();
+            var sent = 0;
             foreach (var piece in DeterministicText.Split(answer.Text, chunkCount))
             {
                 await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
-                await writer.WriteContentAsync(piece).ConfigureAwait(false);
+                soFar.Append(piece);
+                // Stuttering: the chunk repeats everything so far instead of only the new piece.
+                await writer.WriteContentAsync(sent++ < cumulativeChunks ? soFar.ToString() : piece).ConfigureAwait(false);
             }
         }
         else

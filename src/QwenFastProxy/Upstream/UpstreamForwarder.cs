@@ -21,14 +21,14 @@ public sealed class UpstreamForwarder
     private readonly ResponseRelay _relay;
 
     /// <summary>Creates a forwarder to <paramref name="baseUrl"/> (normalised, ending in <c>/v1</c>).</summary>
-    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts)
+    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts, ResponseRelay? relay = null)
     {
         _client = client;
         _credentials = credentials;
         _baseUrl = baseUrl.TrimEnd('/');
         _chatCompletionsUri = new Uri(_baseUrl + "/chat/completions");
         _timeouts = timeouts;
-        _relay = new ResponseRelay(timeouts.Read);
+        _relay = relay ?? new ResponseRelay(timeouts.Read);
     }
 
     /// <summary>The upstream API base, e.g. <c>https://portal.qwen.ai/v1</c>.</summary>
