@@ -45,7 +45,7 @@ internal static class ChatCompletionEndpoint
 
         if (request.Stream && options.ScriptedStream is { } script)
         {
-            return await StreamScriptAsync(context, answer, script, options.ChunkDelay).ConfigureAwait(false);
+            return await StreamScriptAsync(context, answer, script, options.ChunkDelay, options.ScriptGate).ConfigureAwait(false);
         }
         return request.Stream
             ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay, options.CumulativeChunks).ConfigureAwait(false)
@@ -102,12 +102,17 @@ internal static class ChatCompletionEndpoint
         return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
     }
 
-    private static async Task<bool> StreamScriptAsync(HttpContext context, Answer answer, IReadOnlyList<string> script, TimeSpan chunkDelay)
+    private static async Task<bool> StreamScriptAsync(HttpContext context, Answer answer, IReadOnlyList<string> script, TimeSpan chunkDelay, Func<int, CancellationToken, Task>? gate)
     {
         using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
         writer.Start();
-        foreach (var payload in script)
+        for (var i = 0; i < script.Count; i++)
         {
+            var payload = script[i];
+            if (gate is not null)
+            {
+                await gate(i, context.RequestAborted).ConfigureAwait(false);
+            }
             await PauseAsync(chunkDelay, context.RequestAborted).ConfigureAwait(false);
             await writer.WriteRawAsync(payload).ConfigureAwait(false);
         }

@@ -22,6 +22,7 @@ public sealed class SimulatorOptions
     private string _responseText = DefaultResponseText;
     private int _cumulativeChunks;
     private IReadOnlyList<string>? _scriptedStream;
+    private Func<int, CancellationToken, Task>? _scriptGate;
 
     /// <summary>Number of content chunks a streamed text answer is split into (at least 1).</summary>
     public int ChunkCount
@@ -95,6 +96,16 @@ public sealed class SimulatorOptions
     {
         get => Volatile.Read(ref _scriptedStream);
         set => Volatile.Write(ref _scriptedStream, value);
+    }
+
+    /// <summary>
+    /// Awaited before each scripted frame is sent (its index, the request's abort token): lets a test
+    /// decide exactly when the upstream speaks.
+    /// </summary>
+    public Func<int, CancellationToken, Task>? ScriptGate
+    {
+        get => Volatile.Read(ref _scriptGate);
+        set => Volatile.Write(ref _scriptGate, value);
     }
 
     /// <summary>The assistant text of every non-tool answer.</summary>

@@ -37,7 +37,7 @@ internal static class SseRelay
                 ReadResult result;
                 if (!pending.IsCompleted && repairer.HoldDeadline is { } deadline)
                 {
-                    result = await ReadWithHoldBoundAsync(pending, deadline, repairer, response, time, context.Aborted).ConfigureAwait(false);
+                    result = await ReadWithHoldBoundAsync(reader, pending, deadline, repairer, response, time, context.Aborted).ConfigureAwait(false);
                 }
                 else
                 {
@@ -103,9 +103,10 @@ internal static class SseRelay
         }
     }
 
-    // Waits for the read, but sends the held frames when their deadline passes first.
+    // Waits for the read, but sends the held frames when their deadline passes first. The read is
+    // always awaited before returning, even when the client leaves meanwhile, so no task is abandoned.
     private static async ValueTask<ReadResult> ReadWithHoldBoundAsync(
-        ValueTask<ReadResult> pending, long deadline, StreamRepairer repairer, ResponseOutput response, TimeProvider time, CancellationToken aborted)
+        PipeReader reader, ValueTask<ReadResult> pending, long deadline, StreamRepairer repairer, ResponseOutput response, TimeProvider time, CancellationToken aborted)
     {
         var read = pending.AsTask();
         var wait = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
@@ -119,9 +120,18 @@ internal static class SseRelay
                 return await read.ConfigureAwait(false);
             }
         }
-        repairer.Expire(response.Body);
-        response.Body.Commit();
-        await response.FlushAsync(aborted).ConfigureAwait(false);
+        try
+        {
+            repairer.Expire(response.Body);
+            response.Body.Commit();
+            await response.FlushAsync(aborted).ConfigureAwait(false);
+        }
+        catch
+        {
+            reader.CancelPendingRead();
+            await read.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
         return await read.ConfigureAwait(false);
     }
 

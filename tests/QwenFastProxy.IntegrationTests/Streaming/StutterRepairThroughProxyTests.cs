@@ -110,6 +110,29 @@ public sealed class StutterRepairThroughProxyTests
         Assert.Contains("data: {broken", body); // tolerated ones pass through as sent
     }
 
+    [Fact]
+    public async Task AHeldChunkGoesOutWhenTheUpstreamFallsSilent()
+    {
+        // "66" after "6" is ambiguous and is held; the upstream then says nothing until the test lets
+        // it. The client must still get "66" — by the hold's age bound, not by the next frame.
+        var released = new SemaphoreSlim(0);
+        var script = new[] { StutterCorpus.Chunk(content: "6"), StutterCorpus.Chunk(content: "66"), StutterCorpus.Chunk(content: "!") };
+        var options = new SimulatorOptions
+        {
+            ScriptedStream = script,
+            ScriptGate = (index, aborted) => index < 2 ? Task.CompletedTask : released.WaitAsync(aborted),
+        };
+        await using var harness = await ProxyHarness.StartAsync(simulatorOptions: options);
+        await using var connection = await RawHttpConnection.ConnectAsync(harness.EndPoint);
+        await connection.SendAsync($"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {StreamRequest.Length}\r\n\r\n{StreamRequest}");
+
+        var received = await connection.ReadBodyUntilAsync("\"66\"");
+        released.Release();
+
+        Assert.Contains("\"content\":\"6\"", received);
+        Assert.Contains("\"content\":\"66\"", received);
+    }
+
     private static async Task<string> StreamTextAsync(ProxyHarness harness)
     {
         var chat = new ChatClient("qwen3-coder-plus", new ApiKeyCredential("k"), new OpenAIClientOptions { Endpoint = harness.BaseUrl });
