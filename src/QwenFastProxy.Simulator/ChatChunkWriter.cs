@@ -54,6 +54,15 @@ internal sealed class ChatChunkWriter : IDisposable
         return EndChoiceChunkAsync(finishReason: null);
     }
 
+    /// <summary>A frame whose data is exactly <paramref name="payload"/> (scripted streams: any bytes, even malformed).</summary>
+    public async ValueTask WriteRawAsync(string payload)
+    {
+        _body.WriteAll(DataPrefix);
+        _body.WriteAll(System.Text.Encoding.UTF8.GetBytes(payload));
+        _body.WriteAll(FrameEnd);
+        await _body.FlushAsync(_aborted).ConfigureAwait(false);
+    }
+
     /// <summary>An incremental content delta.</summary>
     public ValueTask WriteContentAsync(string piece)
     {

@@ -54,8 +54,12 @@ internal static class ChatCompletionEndpoint
             }
         }
 
+        if (request.Stream && options.ScriptedStream is { } script)
+        {
+            return await StreamScriptAsync(context, answer, script, options.ChunkDelay, options.ScriptGate).ConfigureAwait(false);
+        }
         return request.Stream
-            ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay).ConfigureAwait(false)
+            ? await StreamAsync(context, answer, options.ChunkCount, options.ChunkDelay, options.CumulativeChunks).ConfigureAwait(false)
             : await WriteWholeAsync(context, answer).ConfigureAwait(false);
     }
 
@@ -109,7 +113,24 @@ internal static class ChatCompletionEndpoint
         return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
     }
 
-    private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay)
+    private static async Task<bool> StreamScriptAsync(HttpContext context, Answer answer, IReadOnlyList<string> script, TimeSpan chunkDelay, Func<int, CancellationToken, Task>? gate)
+    {
+        using var writer = new ChatChunkWriter(context, answer.Id, answer.Created, answer.Request.Model);
+        writer.Start();
+        for (var i = 0; i < script.Count; i++)
+        {
+            var payload = script[i];
+            if (gate is not null)
+            {
+                await gate(i, context.RequestAborted).ConfigureAwait(false);
+            }
+            await PauseAsync(chunkDelay, context.RequestAborted).ConfigureAwait(false);
+            await writer.WriteRawAsync(payload).ConfigureAwait(false);
+        }
+        return await writer.WriteDoneAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<bool> StreamAsync(HttpContext context, Answer answer, int chunkCount, TimeSpan chunkDelay, int cumulativeChunks)
     {
         var aborted = context.RequestAborted;
         var fault = FaultResponder.Armed(context);
@@ -119,11 +140,15 @@ internal static class ChatCompletionEndpoint
 
         if (answer.Text is not null)
         {
+            var soFar = new System.Text.StringBuilder();
+            var sent = 0;
             foreach (var piece in DeterministicText.Split(answer.Text, chunkCount))
             {
                 await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
                 await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
-                await writer.WriteContentAsync(piece).ConfigureAwait(false);
+                soFar.Append(piece);
+                // Stuttering: the chunk repeats everything so far instead of only the new piece.
+                await writer.WriteContentAsync(sent++ < cumulativeChunks ? soFar.ToString() : piece).ConfigureAwait(false);
             }
         }
         else

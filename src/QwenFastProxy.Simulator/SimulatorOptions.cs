@@ -20,6 +20,9 @@ public sealed class SimulatorOptions
     private string? _requiredBearerToken;
     private volatile bool _recordRequests = true;
     private string _responseText = DefaultResponseText;
+    private int _cumulativeChunks;
+    private IReadOnlyList<string>? _scriptedStream;
+    private Func<int, CancellationToken, Task>? _scriptGate;
 
     /// <summary>Number of content chunks a streamed text answer is split into (at least 1).</summary>
     public int ChunkCount
@@ -72,6 +75,40 @@ public sealed class SimulatorOptions
     {
         get => Volatile.Read(ref _requiredBearerToken);
         set => Volatile.Write(ref _requiredBearerToken, value);
+    }
+
+    /// <summary>
+    /// Stuttering as Qwen does it: the first N content chunks of a streamed answer carry all the text so
+    /// far instead of only the new part (<see cref="int.MaxValue"/>: the whole stream). 0 streams deltas.
+    /// </summary>
+    public int CumulativeChunks
+    {
+        get => Volatile.Read(ref _cumulativeChunks);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref _cumulativeChunks, value);
+        }
+    }
+
+    /// <summary>
+    /// When set, a streamed answer sends exactly these data payloads, one frame each, then
+    /// <c>data: [DONE]</c> (stream-repair tests replay labelled streams through the real proxy).
+    /// </summary>
+    public IReadOnlyList<string>? ScriptedStream
+    {
+        get => Volatile.Read(ref _scriptedStream);
+        set => Volatile.Write(ref _scriptedStream, value);
+    }
+
+    /// <summary>
+    /// Awaited before each scripted frame is sent (its index, the request's abort token): lets a test
+    /// decide exactly when the upstream speaks.
+    /// </summary>
+    public Func<int, CancellationToken, Task>? ScriptGate
+    {
+        get => Volatile.Read(ref _scriptGate);
+        set => Volatile.Write(ref _scriptGate, value);
     }
 
     /// <summary>The assistant text of every non-tool answer.</summary>

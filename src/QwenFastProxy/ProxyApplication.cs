@@ -5,6 +5,7 @@ using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
 using QwenFastProxy.Routing;
+using QwenFastProxy.Streaming;
 using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy;
@@ -37,7 +38,12 @@ public sealed class ProxyApplication : IDisposable
             _upstreamClient,
             credentials,
             upstreamBaseUrl,
-            new UpstreamTimeouts(options.RequestTimeout, options.StreamingTimeout, options.ReadTimeout));
+            new UpstreamTimeouts(options.RequestTimeout, options.StreamingTimeout, options.ReadTimeout),
+            new ResponseRelay(
+                options.ReadTimeout,
+                options.StutterFilter ? new StreamRepairOptions(options.StreamingBufferSize, MaxErrors: options.StreamingMaxErrors) : null,
+                time,
+                loggerFactory.CreateLogger("QwenFastProxy.Streaming")));
         var router = new ProxyRouter(
             forwarder,
             credentials,

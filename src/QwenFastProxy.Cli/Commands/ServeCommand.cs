@@ -23,6 +23,10 @@ internal static class ServeCommand
     // Slow enough for a person to watch a streamed answer arrive, fast enough not to bore them.
     private static readonly TimeSpan DemoChunkDelay = TimeSpan.FromMilliseconds(40);
 
+    // The demo's upstream stutters like Qwen's: its first chunks repeat the text so far. With
+    // STUTTER_FILTER=on (the default) the client sees clean text; with off, the duplication.
+    private const int DemoCumulativeChunks = 3;
+
     public static async Task<int> RunAsync(
         ProxyOptions options, Func<string, string?> environment, ConsoleInfo console, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)
     {
@@ -47,7 +51,7 @@ internal static class ServeCommand
             string upstream;
             if (options.Demo)
             {
-                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { ChunkDelay = DemoChunkDelay, RecordRequests = false }, cancellationToken: stop.Token).ConfigureAwait(false);
+                simulator = await QwenSimulator.StartAsync(new SimulatorOptions { ChunkDelay = DemoChunkDelay, RecordRequests = false, CumulativeChunks = DemoCumulativeChunks }, cancellationToken: stop.Token).ConfigureAwait(false);
                 (provider, demoFolder) = StartDemoLogin(simulator, options, loggerFactory);
                 credentials = provider;
                 upstream = provider.BaseUrl;

@@ -39,6 +39,12 @@ public sealed class RequestContext
     /// <summary>The upstream's status, or 0 when the proxy answered itself.</summary>
     public int UpstreamStatus { get; set; }
 
+    /// <summary>Stream chunks whose repeated text the stutter repair removed.</summary>
+    public int StutterChunksRepaired { get; set; }
+
+    /// <summary>Bytes of repeated text the stutter repair kept from the client.</summary>
+    public long StutterBytesRemoved { get; set; }
+
     internal void Reset(CancellationToken aborted)
     {
         Aborted = aborted;
@@ -46,5 +52,7 @@ public sealed class RequestContext
         Model = null;
         Streaming = false;
         UpstreamStatus = 0;
+        StutterChunksRepaired = 0;
+        StutterBytesRemoved = 0;
     }
 }

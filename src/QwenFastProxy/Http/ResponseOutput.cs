@@ -16,7 +16,14 @@ public sealed class ResponseOutput
     private bool _chunked;
     private bool _http10;
 
-    internal ResponseOutput(PipeWriter writer) => _writer = writer;
+    internal ResponseOutput(PipeWriter writer)
+    {
+        _writer = writer;
+        Body = new BodyWriter(this);
+    }
+
+    /// <summary>The body as a buffer writer (chunk-framed when chunked); call <see cref="BodyWriter.Commit"/> before flushing.</summary>
+    internal BodyWriter Body { get; }
 
     /// <summary>The status sent, or 0 while no head has been written.</summary>
     public int StatusCode { get; private set; }

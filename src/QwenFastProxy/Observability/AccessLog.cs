@@ -59,6 +59,8 @@ public sealed class AccessLog : IAccessLog
             response.BodyBytes,
             Math.Round(ttfb, 2),
             Math.Round(duration, 2),
+            context.StutterChunksRepaired,
+            context.StutterBytesRemoved,
             response.Error?.Code ?? "-",
             request.Headers.GetString("User-Agent"u8) ?? "-");
     }

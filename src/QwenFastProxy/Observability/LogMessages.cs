@@ -10,8 +10,11 @@ namespace QwenFastProxy.Observability;
 internal static partial class LogMessages
 {
     // The user agent comes last: it contains spaces. (ZLogger 2.6.1 does not escape quotes in templates.)
-    [ZLoggerMessage(LogLevel.Information, "{client_ip} {method} {path} {status} upstream={upstream_status} model={model} stream={streaming} req_bytes={request_bytes} resp_bytes={response_bytes} ttfb_ms={ttfb_ms} duration_ms={duration_ms} error={error} ua={user_agent}")]
-    public static partial void AccessLine(this ILogger logger, string client_ip, string method, string path, int status, int upstream_status, string model, bool streaming, long request_bytes, long response_bytes, double ttfb_ms, double duration_ms, string error, string user_agent);
+    [ZLoggerMessage(LogLevel.Information, "{client_ip} {method} {path} {status} upstream={upstream_status} model={model} stream={streaming} req_bytes={request_bytes} resp_bytes={response_bytes} ttfb_ms={ttfb_ms} duration_ms={duration_ms} repaired={repaired_chunks}/{removed_bytes}B error={error} ua={user_agent}")]
+    public static partial void AccessLine(this ILogger logger, string client_ip, string method, string path, int status, int upstream_status, string model, bool streaming, long request_bytes, long response_bytes, double ttfb_ms, double duration_ms, int repaired_chunks, long removed_bytes, string error, string user_agent);
+
+    [ZLoggerMessage(LogLevel.Debug, "stream {from} -> {to}: {reason}")]
+    public static partial void StreamTransition(this ILogger logger, QwenFastProxy.Streaming.StreamState from, QwenFastProxy.Streaming.StreamState to, string reason);
 
     [ZLoggerMessage(LogLevel.Warning, "{method} {path} failed: {status} {error}: {message}")]
     public static partial void ProxyFailure(this ILogger logger, string method, string path, int status, string error, string message);

@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using QwenFastProxy.Http;
+using QwenFastProxy.Observability;
+using QwenFastProxy.Streaming;
 
 namespace QwenFastProxy.Upstream;
 
@@ -11,14 +14,27 @@ namespace QwenFastProxy.Upstream;
 /// server-sent events reach the client frame by frame). Failures after the head is out end the body in a
 /// way the client can see: an SSE error frame, or an unterminated body and a closed connection.
 /// </summary>
-internal sealed class ResponseRelay
+public sealed class ResponseRelay
 {
     private const int BodyReadSize = 16 * 1024;
     private const int EventStreamReadSize = 4 * 1024;
 
     private readonly TimeSpan _readTimeout;
+    private readonly StreamRepairOptions? _repair;
+    private readonly TimeProvider _time;
+    private readonly ILogger? _logger;
 
-    public ResponseRelay(TimeSpan readTimeout) => _readTimeout = readTimeout;
+    /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
+    /// <param name="repair">Stutter repair of event streams (STUTTER_FILTER=on), or null to relay them untouched.</param>
+    /// <param name="time">Clock of the repair's hold bound.</param>
+    /// <param name="logger">Where stream state transitions go (debug level).</param>
+    public ResponseRelay(TimeSpan readTimeout, StreamRepairOptions? repair = null, TimeProvider? time = null, ILogger? logger = null)
+    {
+        _readTimeout = readTimeout;
+        _repair = repair;
+        _time = time ?? TimeProvider.System;
+        _logger = logger;
+    }
 
     /// <param name="context">The exchange.</param>
     /// <param name="response">The upstream response; the caller disposes it.</param>
@@ -44,7 +60,37 @@ internal sealed class ResponseRelay
         {
             return;
         }
+        if (isEventStream && _repair is not null && response.IsSuccessStatusCode)
+        {
+            await RelayRepairedAsync(context, content, exchange).ConfigureAwait(false);
+            return;
+        }
         await RelayBodyAsync(context, content, isEventStream, exchange).ConfigureAwait(false);
+    }
+
+    private async ValueTask RelayRepairedAsync(RequestContext context, HttpContent content, CancellationTokenSource exchange)
+    {
+        Stream body;
+        try
+        {
+            body = await content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            FailAfterHead(context, isEventStream: true, UpstreamErrors.Interrupted);
+            return;
+        }
+        var logger = _logger is not null && _logger.IsEnabled(LogLevel.Debug) ? _logger : null;
+        using var repairer = new StreamRepairer(_repair!, _time, logger is null ? null : (from, to, reason) => logger.StreamTransition(from, to, reason));
+        try
+        {
+            await SseRelay.RelayAsync(context, body, repairer, _readTimeout, exchange, _time).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.StutterChunksRepaired = repairer.ChunksRepaired;
+            context.StutterBytesRemoved = repairer.BytesRemoved;
+        }
     }
 
     private async ValueTask RelayBodyAsync(RequestContext context, HttpContent content, bool isEventStream, CancellationTokenSource exchange)
@@ -107,12 +153,8 @@ internal sealed class ResponseRelay
             context.Response.Abandon();
             return;
         }
-        // An event stream can still say what went wrong: OpenAI SDKs raise an API error for a data
-        // object with an "error" key. The blank lines first end any frame the upstream left half-sent.
         var frame = new ArrayBufferWriter<byte>(256);
-        frame.Write("\n\ndata: "u8);
-        ErrorBody.Write(frame, error.Message, error.Type, error.Code);
-        frame.Write("\n\ndata: [DONE]\n\n"u8);
+        SseErrorFrame.Write(frame, error, closeOpenFrame: true);
         context.Response.WriteBody(frame.WrittenSpan);
         context.Response.EndBody();
     }

@@ -31,7 +31,12 @@ public sealed class UpstreamForwarder
     private readonly ResponseRelay _relay;
 
     /// <summary>Creates a forwarder; <paramref name="baseUrl"/> (normalised, ending in <c>/v1</c>) is used for credentials that name no base of their own.</summary>
-    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts)
+    /// <param name="client">The shared upstream pool.</param>
+    /// <param name="credentials">Upstream credentials.</param>
+    /// <param name="baseUrl">Default API base.</param>
+    /// <param name="timeouts">The contract's timeouts.</param>
+    /// <param name="relay">How responses go back to clients (with or without stream repair); a plain relay when null.</param>
+    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts, ResponseRelay? relay = null)
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         _client = client;
@@ -39,7 +44,7 @@ public sealed class UpstreamForwarder
         _baseUrl = baseUrl.TrimEnd('/');
         _chatCompletionsUri = new Uri(_baseUrl + "/chat/completions");
         _timeouts = timeouts;
-        _relay = new ResponseRelay(timeouts.Read);
+        _relay = relay ?? new ResponseRelay(timeouts.Read);
     }
 
     /// <summary>The configured upstream API base, e.g. <c>https://portal.qwen.ai/v1</c>; OAuth credentials may name another (their <c>resource_url</c>).</summary>

@@ -71,6 +71,24 @@ public sealed class RawHttpConnection : IAsyncDisposable
         return (RawResponse.ParseHead(head), text);
     }
 
+    /// <summary>Reads raw bytes (head included) until <paramref name="marker"/> has arrived; bounded in time.</summary>
+    public async Task<string> ReadBodyUntilAsync(string marker)
+    {
+        using var timeout = new CancellationTokenSource(ReadBound);
+        var text = new StringBuilder();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var result = await _input.ReadAsync(timeout.Token);
+            text.Append(Encoding.UTF8.GetString(result.Buffer));
+            _input.AdvanceTo(result.Buffer.End);
+            if (text.ToString().Contains(marker, StringComparison.Ordinal) || result.IsCompleted)
+            {
+                break;
+            }
+        }
+        return text.ToString();
+    }
+
     /// <summary>True when the server closes the connection (reads reach the end) within the bound.</summary>
     public async Task<bool> IsClosedByServerAsync()
     {

@@ -1,0 +1,94 @@
+namespace QwenFastProxy.Streaming;
+
+/// <summary>
+/// The multi-factor evidence that a chunk repeats text already delivered rather than adding to it. Four
+/// factors, each in [0, 1], weighted into a confidence:
+/// <list type="bullet">
+/// <item><b>prefix</b>: how long the text shared with what was delivered is. A genuine delta can start
+/// with the whole text so far only when that text is a few bytes long ("6" then "66"), so the factor
+/// saturates with length: 1 − e^(−n/6) for an extension, slower (n/64, qwen-code's threshold) for an exact repeat, because
+/// genuine streams repeat short pieces ("=", "**", a repeated code line) all the time.</item>
+/// <item><b>length progression</b>: a cumulative chunk is about as long as everything so far plus one
+/// delta; a genuine one is about as long as a typical delta.</item>
+/// <item><b>similarity</b>: Levenshtein similarity of the overlapping window (the last 64 bytes of what
+/// was delivered against the same bytes of the chunk): 1 for an exact prefix, lower when the upstream
+/// revised a character.</item>
+/// <item><b>timing</b>: a chunk arriving much faster than the stream's usual cadence is a little more
+/// likely a replay (weak evidence, weighted low).</item>
+/// </list>
+/// Above <see cref="Confirm"/> the chunk is treated as cumulative; below <see cref="Reject"/> as genuine;
+/// in between the evidence is open and the chunk is held until the next chunk decides (bounded in bytes
+/// and age by the caller).
+/// </summary>
+internal static class StutterDetector
+{
+    public const double Confirm = 0.70;
+    public const double Reject = 0.35;
+
+    /// <summary>When a held chunk must be decided without further evidence (stream end, hold bound).</summary>
+    public const double Undecided = 0.50;
+
+    private const double PrefixWeight = 0.50;
+    private const double LengthWeight = 0.25;
+    private const double SimilarityWeight = 0.15;
+    private const double TimingWeight = 0.10;
+
+    // Window of the similarity factor: long enough to see a revision, short enough to stay cheap.
+    private const int SimilarityWindow = 64;
+
+    /// <summary>Confidence that <paramref name="chunk"/> (which starts with <paramref name="delivered"/>) is cumulative.</summary>
+    /// <param name="delivered">Text delivered so far (raw JSON string bytes).</param>
+    /// <param name="chunk">The new chunk's text.</param>
+    /// <param name="typicalDelta">Typical size of a genuine delta in this stream so far (bytes); NaN while unknown.</param>
+    /// <param name="timing">The timing factor from <see cref="TimingFactor"/>.</param>
+    public static double ExtensionConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
+    {
+        var prefix = 1 - Math.Exp(-delivered.Length / 6.0);
+        return Combine(prefix, LengthFactor(chunk.Length, delivered.Length, typicalDelta), Similarity(delivered, chunk), timing);
+    }
+
+    /// <summary>Confidence that <paramref name="chunk"/> (equal to, or a prefix of, <paramref name="delivered"/>) is a replay.</summary>
+    public static double ReplayConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
+    {
+        var prefix = Math.Min(1, chunk.Length / 64.0);
+        // A replay is as long as (part of) the text so far, which is long compared with a delta.
+        var length = double.IsNaN(typicalDelta) ? 0.5 : Math.Clamp(chunk.Length / Math.Max(1, typicalDelta) - 1, 0, 1);
+        return Combine(prefix, length, Similarity(delivered[..chunk.Length], chunk), timing);
+    }
+
+    /// <summary>
+    /// 1 when the chunk arrived in a burst (under a quarter of the usual gap), 0.5 at the usual cadence,
+    /// towards 0 when it was slow. Neutral (0.5) until the stream has a cadence.
+    /// </summary>
+    public static double TimingFactor(double gapMs, double usualGapMs)
+    {
+        if (usualGapMs <= 0 || double.IsNaN(usualGapMs))
+        {
+            return 0.5;
+        }
+        var ratio = gapMs / usualGapMs;
+        return ratio < 0.25 ? 1 : Math.Clamp(1 - ratio / 2, 0, 1);
+    }
+
+    private static double LengthFactor(int chunkLength, int deliveredLength, double typicalDelta)
+    {
+        // Cumulative predicts chunk ≈ delivered + delta (ratio ≥ 2 once anything was delivered); genuine
+        // predicts chunk ≈ delta (ratio ≈ 1). Neutral until the stream has shown a typical delta.
+        if (double.IsNaN(typicalDelta))
+        {
+            return 0.5;
+        }
+        var ratio = chunkLength / Math.Max(1, typicalDelta);
+        return deliveredLength == 0 ? 0 : Math.Clamp(ratio - 1, 0, 1);
+    }
+
+    private static double Similarity(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk)
+    {
+        var window = Math.Min(SimilarityWindow, Math.Min(delivered.Length, chunk.Length));
+        var start = Math.Min(delivered.Length, chunk.Length) - window;
+        return Levenshtein.Similarity(delivered.Slice(start, window), chunk.Slice(start, window));
+    }
+
+    private static double Combine(double prefix, double length, double similarity, double timing) =>
+        PrefixWeight * prefix + LengthWeight * length + SimilarityWeight * similarity + TimingWeight * timing;
+}
