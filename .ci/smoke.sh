@@ -26,9 +26,14 @@ stream=$(curl -fsSN --max-time 30 "$base/v1/chat/completions" -H 'Content-Type: 
 echo "$stream" | grep -q '"object":"chat.completion.chunk"' || { echo "bad stream: $stream"; exit 1; }
 [ "$(echo "$stream" | grep -c '^data: ')" -ge 3 ] || { echo "too few frames: $stream"; exit 1; }
 echo "$stream" | tail -n 2 | grep -q '^data: \[DONE\]' || { echo "stream did not end with [DONE]: $stream"; exit 1; }
+# The demo upstream stutters (its first chunks repeat the text so far): the repaired stream must
+# assemble to the text exactly once.
+text=$(echo "$stream" | grep -o '"content":"[^"]*"' | sed 's/^"content":"//; s/"$//' | tr -d '\n')
+expected="The safest fix is to validate the input before parsing it, return early when the buffer is empty, and cover both branches with a unit test so that the next refactor cannot silently break the contract every caller depends on."
+[ "$text" = "$expected" ] || { echo "repaired stream assembled to: $text"; exit 1; }
 
 kill -TERM $pid
 for _ in $(seq 1 40); do kill -0 $pid 2>/dev/null || break; sleep 0.25; done
 if kill -0 $pid 2>/dev/null; then echo "proxy did not stop on SIGTERM"; exit 1; fi
 wait $pid || { echo "proxy exited non-zero after SIGTERM:"; cat "$log"; exit 1; }
-echo "smoke test passed: non-streaming and streaming through the AOT binary, clean SIGTERM"
+echo "smoke test passed: non-streaming and repaired streaming through the AOT binary, clean SIGTERM"

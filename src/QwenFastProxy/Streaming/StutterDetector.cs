@@ -6,7 +6,7 @@ namespace QwenFastProxy.Streaming;
 /// <list type="bullet">
 /// <item><b>prefix</b>: how long the text shared with what was delivered is. A genuine delta can start
 /// with the whole text so far only when that text is a few bytes long ("6" then "66"), so the factor
-/// saturates with length: 1 − e^(−n/6) for an extension, slower (n/64, qwen-code's threshold) for an exact repeat, because
+/// saturates with length: 1 − e^(−n/6) for an extension, slower (√(n/64), full at qwen-code's 64) for an exact repeat, because
 /// genuine streams repeat short pieces ("=", "**", a repeated code line) all the time.</item>
 /// <item><b>length progression</b>: a cumulative chunk is about as long as everything so far plus one
 /// delta; a genuine one is about as long as a typical delta.</item>
@@ -50,15 +50,17 @@ internal static class StutterDetector
     /// <summary>Confidence that <paramref name="chunk"/> (equal to, or a prefix of, <paramref name="delivered"/>) is a replay.</summary>
     public static double ReplayConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
     {
-        var prefix = Math.Min(1, chunk.Length / 64.0);
+        // sqrt keeps a few bytes apart from a couple ("Hello" again vs "=" again) while reaching 1 at 64.
+        var prefix = Math.Sqrt(Math.Min(1, chunk.Length / 64.0));
         // A replay is as long as (part of) the text so far, which is long compared with a delta.
         var length = double.IsNaN(typicalDelta) ? 0.5 : Math.Clamp(chunk.Length / Math.Max(1, typicalDelta) - 1, 0, 1);
         return Combine(prefix, length, Similarity(delivered[..chunk.Length], chunk), timing);
     }
 
     /// <summary>
-    /// 1 when the chunk arrived in a burst (under a quarter of the usual gap), 0.5 at the usual cadence,
-    /// towards 0 when it was slow. Neutral (0.5) until the stream has a cadence.
+    /// 0.75 when the chunk arrived in a burst (under a quarter of the usual gap), 0.5 at the usual cadence,
+    /// down to 0.25 when it was slow. Neutral (0.5) until the stream has a cadence. Kept inside
+    /// [0.25, 0.75]: network jitter alone must never move a decision across a threshold.
     /// </summary>
     public static double TimingFactor(double gapMs, double usualGapMs)
     {
@@ -67,7 +69,7 @@ internal static class StutterDetector
             return 0.5;
         }
         var ratio = gapMs / usualGapMs;
-        return ratio < 0.25 ? 1 : Math.Clamp(1 - ratio / 2, 0, 1);
+        return ratio < 0.25 ? 0.75 : Math.Clamp(1 - ratio / 2, 0.25, 0.75);
     }
 
     private static double LengthFactor(int chunkLength, int deliveredLength, double typicalDelta)

@@ -17,6 +17,10 @@ internal static class StreamRepairHarness
         ["steady"] = [30],
         ["burst"] = [0],
         ["irregular"] = [1, 40, 2, 2, 90],
+        ["jittery"] = [3, 70, 0, 15, 100, 1, 45, 8, 0, 60],
+        // The timing factor at its extremes: every gap far longer, or far shorter, than the last.
+        ["slowing"] = [1, 4, 16, 64, 256, 1024, 4096],
+        ["accelerating"] = [4096, 1024, 256, 64, 16, 4, 1],
     };
 
     public static (string Output, StreamRepairer Repairer) Run(IEnumerable<string> payloads, StreamRepairOptions? options = null, bool done = true, List<string>? transitions = null, int[]? gapsMs = null)
@@ -30,6 +34,11 @@ internal static class StreamRepairHarness
         foreach (var payload in payloads)
         {
             time.Advance(TimeSpan.FromMilliseconds(gapsMs[arrival++ % gapsMs.Length]));
+            // As the relay does: a hold whose age bound passed before this frame arrived goes out first.
+            if (repairer.HoldDeadline is { } deadline && time.GetTimestamp() >= deadline)
+            {
+                repairer.Expire(output);
+            }
             Feed(repairer, $"data: {payload}\n\n", output);
         }
         if (done)
