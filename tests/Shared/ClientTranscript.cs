@@ -40,6 +40,39 @@ public sealed partial class ClientTranscript
         return transcript;
     }
 
+    /// <summary>
+    /// A chunk with its delta strings blanked: everything the repair must leave as it was. Comparing the
+    /// shapes of what was sent and what arrived proves every other field, and the frame order, survived.
+    /// </summary>
+    public static string ShapeOf(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        if (node["choices"] is System.Text.Json.Nodes.JsonArray choices)
+        {
+            foreach (var choice in choices)
+            {
+                if (choice?["delta"] is System.Text.Json.Nodes.JsonObject delta)
+                {
+                    foreach (var field in new[] { "content", "reasoning_content" })
+                    {
+                        if (delta[field] is System.Text.Json.Nodes.JsonValue value && value.GetValueKind() == JsonValueKind.String)
+                        {
+                            delta[field] = "";
+                        }
+                    }
+                }
+            }
+        }
+        return node.ToJsonString();
+    }
+
+    /// <summary>The data payloads of an SSE body, <c>[DONE]</c> left out.</summary>
+    public static List<string> Payloads(string body) =>
+        body.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => string.Join("\n", f.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l.Length > 5 && l[5] == ' ' ? l[6..] : l[5..])))
+            .Where(d => d.Length > 0 && d != "[DONE]")
+            .ToList();
+
     public string Text(string key) => _texts.TryGetValue(key, out var text) ? text.ToString() : "";
 
     public IEnumerable<string> Keys => _texts.Keys;

@@ -27,7 +27,8 @@ public sealed class StutterRepairThroughProxyTests
         using var client = harness.CreateHttpClient();
 
         using var response = await client.PostAsync("chat/completions", new StringContent(StreamRequest, Encoding.UTF8, "application/json"));
-        var transcript = ClientTranscript.Read(await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadAsStringAsync();
+        var transcript = ClientTranscript.Read(body);
 
         foreach (var (key, expected) in corpusCase.Expected)
         {
@@ -35,6 +36,8 @@ public sealed class StutterRepairThroughProxyTests
         }
         Assert.True(transcript.SawDone);
         Assert.Empty(transcript.Errors);
+        // Every other field, and the order of frames, as the upstream sent them.
+        Assert.Equal(corpusCase.Payloads.Select(ClientTranscript.ShapeOf), ClientTranscript.Payloads(body).Select(ClientTranscript.ShapeOf));
     }
 
     [Theory]

@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using QwenFastProxy.TestCorpus;
 using Xunit.Abstractions;
 
@@ -33,9 +31,8 @@ public sealed class StutterCorpusTests(ITestOutputHelper output)
 
         var (body, _) = StreamRepairHarness.Run(corpusCase.Payloads);
 
-        var sent = corpusCase.Payloads.Select(Shape).ToList();
-        var received = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-            .Select(f => f["data: ".Length..]).Where(d => d != "[DONE]").Select(Shape).ToList();
+        var sent = corpusCase.Payloads.Select(ClientTranscript.ShapeOf).ToList();
+        var received = ClientTranscript.Payloads(body).Select(ClientTranscript.ShapeOf).ToList();
         Assert.Equal(sent, received);
     }
 
@@ -82,29 +79,6 @@ public sealed class StutterCorpusTests(ITestOutputHelper output)
             }
         }
         return data;
-    }
-
-    // The chunk with its delta strings blanked: what must survive the repair unchanged, in order.
-    private static string Shape(string json)
-    {
-        var node = JsonNode.Parse(json)!;
-        if (node["choices"] is JsonArray choices)
-        {
-            foreach (var choice in choices)
-            {
-                if (choice?["delta"] is JsonObject delta)
-                {
-                    foreach (var field in new[] { "content", "reasoning_content" })
-                    {
-                        if (delta[field] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
-                        {
-                            delta[field] = "";
-                        }
-                    }
-                }
-            }
-        }
-        return node.ToJsonString();
     }
 
     // What a client would get with no repair at all, and with the bare prefix rule.
