@@ -22,4 +22,11 @@ public static class FaultHeaders
 
     /// <summary>Names the logical request whose attempts are counted (a retrying proxy sends the same id each time).</summary>
     public const string RequestId = "X-Sim-Request-Id";
+
+    /// <summary>Parses a fault name as <see cref="Fault"/> spells it (<c>500</c>, <c>reset</c>, <c>rate-limit</c>…).</summary>
+    public static bool TryParseKind(string name, out SimulatedFault kind)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return FaultPlan.TryParseKind(name.Trim(), out kind);
+    }
 }

@@ -12,6 +12,14 @@ internal sealed class FaultInjection
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private long _sequence;
+    private long _chatAttempts;
+    private long _injected;
+
+    /// <summary>Every chat attempt seen, with or without an id or a fault.</summary>
+    public long ChatAttempts => Interlocked.Read(ref _chatAttempts);
+
+    /// <summary>Chat attempts answered with a fault drawn from the seeded <see cref="FaultSettings"/>.</summary>
+    public long InjectedFaults => Interlocked.Read(ref _injected);
 
     /// <summary>Chat attempts that carried <paramref name="requestId"/> so far.</summary>
     public int Attempts(string requestId) => _attempts.TryGetValue(requestId, out var count) ? count : 0;
@@ -24,6 +32,7 @@ internal sealed class FaultInjection
     {
         plan = null;
         error = null;
+        Interlocked.Increment(ref _chatAttempts);
         var header = headers[FaultHeaders.Fault];
         var requestId = headers[FaultHeaders.RequestId];
         var key = requestId.Count > 0 ? requestId[0] ?? string.Empty : header.Count > 0 ? string.Empty : null;
@@ -41,9 +50,20 @@ internal sealed class FaultInjection
 
         var rate = settings.Rate;
         var kind = settings.Kind;
-        if (rate > 0 && kind != SimulatedFault.None && Draw(settings.Seed, Interlocked.Increment(ref _sequence)) < rate)
+        var mix = settings.Mix;
+        if (rate > 0 && (kind != SimulatedFault.None || mix.Count > 0))
         {
-            plan = FaultPlan.WithDefaults(kind, settings.AfterChunks, kind == SimulatedFault.RateLimited ? settings.RetryAfterSeconds : null);
+            var sequence = Interlocked.Increment(ref _sequence);
+            if (Draw(settings.Seed, sequence) < rate)
+            {
+                if (mix.Count > 0)
+                {
+                    // A second, independent draw picks the kind (the seed's bits flipped, so it is not the first draw).
+                    kind = mix[Math.Min(mix.Count - 1, (int)(Draw(~settings.Seed, sequence) * mix.Count))];
+                }
+                Interlocked.Increment(ref _injected);
+                plan = FaultPlan.WithDefaults(kind, settings.AfterChunks, kind == SimulatedFault.RateLimited ? settings.RetryAfterSeconds : null);
+            }
         }
         return true;
     }

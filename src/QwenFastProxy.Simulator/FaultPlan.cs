@@ -75,7 +75,7 @@ internal sealed class FaultPlan
         return true;
     }
 
-    private static bool TryParseKind(string name, out SimulatedFault kind)
+    internal static bool TryParseKind(string name, out SimulatedFault kind)
     {
         kind = name.ToLowerInvariant() switch
         {

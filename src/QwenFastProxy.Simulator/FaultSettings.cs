@@ -13,6 +13,7 @@ public sealed class FaultSettings
     private int _kind;
     private int _afterChunks = 1;
     private int _retryAfterSeconds = 1;
+    private SimulatedFault[] _mix = [];
 
     /// <summary>Probability in [0, 1] that an attempt fails; 0 (the default) injects nothing.</summary>
     public double Rate
@@ -44,6 +45,28 @@ public sealed class FaultSettings
                 throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown fault.");
             }
             Volatile.Write(ref _kind, (int)value);
+        }
+    }
+
+    /// <summary>
+    /// Several faults to draw from (uniformly, seeded like the rate) instead of the single <see cref="Kind"/>; empty
+    /// (the default) uses <see cref="Kind"/>. E.g. 500, 502, 503 and reset for a recovery experiment.
+    /// </summary>
+    public IReadOnlyList<SimulatedFault> Mix
+    {
+        get => Volatile.Read(ref _mix);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var copy = value.ToArray();
+            foreach (var kind in copy)
+            {
+                if (kind == SimulatedFault.None || !Enum.IsDefined(kind))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), kind, "Unknown fault.");
+                }
+            }
+            Volatile.Write(ref _mix, copy);
         }
     }
 

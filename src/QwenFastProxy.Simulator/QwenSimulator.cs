@@ -57,6 +57,12 @@ public sealed class QwenSimulator : IAsyncDisposable
     /// </summary>
     public int Attempts(string requestId) => _faults.Attempts(requestId);
 
+    /// <summary>Every chat attempt received so far, with or without <c>X-Sim-Request-Id</c> (load and recovery runs).</summary>
+    public long ChatAttempts => _faults.ChatAttempts;
+
+    /// <summary>Chat attempts answered with a fault drawn from <see cref="SimulatorOptions.Faults"/>.</summary>
+    public long InjectedFaults => _faults.InjectedFaults;
+
     /// <summary>
     /// Starts a simulator listening on <paramref name="host"/>:<paramref name="port"/> (port 0 picks a free one).
     /// <paramref name="host"/> is an IP literal, <c>localhost</c> (bound as 127.0.0.1) or a resolvable name.

@@ -4,6 +4,7 @@ using QwenFastProxy.Auth;
 using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
+using QwenFastProxy.Resilience;
 using QwenFastProxy.Routing;
 using QwenFastProxy.Streaming;
 using QwenFastProxy.Upstream;
@@ -34,11 +35,26 @@ public sealed class ProxyApplication : IDisposable
         Options = options;
         UpstreamBaseUrl = upstreamBaseUrl;
         _upstreamClient = UpstreamClientFactory.Create(options.IdleConnTimeout, ConnectTimeout);
+        Circuit = new CircuitBreaker(options.CircuitBreakerFailures, options.CircuitBreakerReset, time);
+        var circuitLogger = loggerFactory.CreateLogger("QwenFastProxy.Resilience");
+        var resetSeconds = options.CircuitBreakerReset.TotalSeconds;
+        Circuit.StateChanged += change =>
+        {
+            if (change.To == CircuitState.Open)
+            {
+                circuitLogger.CircuitOpened(change.From, change.To, resetSeconds);
+            }
+            else
+            {
+                circuitLogger.CircuitChanged(change.From, change.To);
+            }
+        };
         var forwarder = new UpstreamForwarder(
             _upstreamClient,
             credentials,
             upstreamBaseUrl,
             new UpstreamTimeouts(options.RequestTimeout, options.StreamingTimeout, options.ReadTimeout),
+            new UpstreamResilience(Circuit, new RetryPolicy(options.RetryMaxAttempts), time ?? TimeProvider.System, options.ForwardSimulatorHeaders),
             new ResponseRelay(
                 options.ReadTimeout,
                 options.StutterFilter ? new StreamRepairOptions(options.StreamingBufferSize, MaxErrors: options.StreamingMaxErrors) : null,
@@ -49,13 +65,17 @@ public sealed class ProxyApplication : IDisposable
             credentials,
             new ClientKeyGate(options.ProxyApiKeys),
             rewriteUnknownModels: !options.ApiKeyMode,
-            options.DefaultModel);
+            options.DefaultModel,
+            Circuit);
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout);
         ConnectionHandler = new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory), time);
     }
 
     /// <summary>The settings the proxy runs with.</summary>
     public ProxyOptions Options { get; }
+
+    /// <summary>The upstream's circuit breaker (<c>CIRCUIT_BREAKER_FAILURES</c>, <c>CIRCUIT_BREAKER_RESET_SECONDS</c>).</summary>
+    public CircuitBreaker Circuit { get; }
 
     /// <summary>The upstream API base requests go to.</summary>
     public string UpstreamBaseUrl { get; }

@@ -78,7 +78,8 @@ internal static class ServeCommand
                 logger.ZLogInformation($"config {name}={value}");
             }
 
-            using var proxy = new ProxyApplication(options, credentials, upstream, loggerFactory);
+            // The demo upstream is the simulator: let a curious user try its faults (X-Sim-Fault) through the proxy.
+            using var proxy = new ProxyApplication(options.Demo ? options with { ForwardSimulatorHeaders = true } : options, credentials, upstream, loggerFactory);
             ProxyServer server;
             try
             {

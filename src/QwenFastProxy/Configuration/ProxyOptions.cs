@@ -86,6 +86,13 @@ public sealed record ProxyOptions
     /// <summary>Serve against the built-in simulated upstream (<c>--demo</c>).</summary>
     public bool Demo { get; init; }
 
+    /// <summary>
+    /// Forward the simulator's fault-injection headers (<c>X-Sim-Fault</c>, <c>X-Sim-Request-Id</c>) from clients to
+    /// the upstream on every attempt. Only for a simulated upstream (tests, <c>--demo</c>); off by default so a client
+    /// can never steer a real upstream. Not from the environment.
+    /// </summary>
+    public bool ForwardSimulatorHeaders { get; init; }
+
     /// <summary>Time a client has to send the request headers (Kestrel's <c>RequestHeadersTimeout</c> default). Not from the environment.</summary>
     public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

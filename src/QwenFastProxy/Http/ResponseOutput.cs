@@ -87,7 +87,12 @@ public sealed class ResponseOutput
     }
 
     /// <summary>An OpenAI-shaped error response.</summary>
-    public void WriteError(in HttpError error)
+    public void WriteError(in HttpError error) => WriteError(error, default);
+
+    /// <summary>An OpenAI-shaped error response with extra header lines (each with CRLF), e.g. a <c>Retry-After</c>.</summary>
+    /// <param name="error">Status and message.</param>
+    /// <param name="extraHeaderLines">Pre-built header lines added after the content type; may be empty.</param>
+    public void WriteError(in HttpError error, ReadOnlySpan<byte> extraHeaderLines)
     {
         Error = error;
         if (error.Status is 400 or 408 or 413 or 414 or 431 or 505 or 501)
@@ -95,7 +100,15 @@ public sealed class ResponseOutput
             // Refusals of the request's framing: the rest of the stream cannot be trusted.
             KeepAlive = false;
         }
-        WriteComplete(error.Status, JsonContentType, ErrorBody.ToBytes(error));
+        ReadOnlySpan<byte> body = ErrorBody.ToBytes(error);
+        var head = new HeadWriter(_writer);
+        StartHead(ref head, error.Status);
+        head.Line(JsonContentType);
+        head.Line(extraHeaderLines);
+        head.ContentLength(body.Length);
+        head.End(KeepAlive, _http10);
+        _writer.Write(body);
+        BodyBytes += body.Length;
     }
 
     /// <summary>Starts a head whose body follows; call <see cref="EndHead"/> after adding headers.</summary>

@@ -21,4 +21,10 @@ internal static partial class LogMessages
 
     [ZLoggerMessage(LogLevel.Debug, "{method} {path} refused: {status} {error}: {message}")]
     public static partial void RequestRefused(this ILogger logger, string method, string path, int status, string error, string message);
+
+    [ZLoggerMessage(LogLevel.Warning, "circuit breaker {from} -> {to}: upstream failing, requests fail fast with 503 for {reset_seconds} s")]
+    public static partial void CircuitOpened(this ILogger logger, QwenFastProxy.Resilience.CircuitState from, QwenFastProxy.Resilience.CircuitState to, double reset_seconds);
+
+    [ZLoggerMessage(LogLevel.Information, "circuit breaker {from} -> {to}")]
+    public static partial void CircuitChanged(this ILogger logger, QwenFastProxy.Resilience.CircuitState from, QwenFastProxy.Resilience.CircuitState to);
 }

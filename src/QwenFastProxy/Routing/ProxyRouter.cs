@@ -1,5 +1,7 @@
 using QwenFastProxy.Auth;
+using System.Globalization;
 using QwenFastProxy.Http;
+using QwenFastProxy.Resilience;
 using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy.Routing;
@@ -15,6 +17,7 @@ public sealed class ProxyRouter : IRequestHandler
     private readonly ChatCompletionsEndpoint _chat;
     private readonly IUpstreamCredentials _credentials;
     private readonly ClientKeyGate _gate;
+    private readonly CircuitBreaker? _circuit;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -22,8 +25,10 @@ public sealed class ProxyRouter : IRequestHandler
     /// <param name="gate">Client keys (PROXY_API_KEYS).</param>
     /// <param name="rewriteUnknownModels">OAuth mode: map unknown models to <paramref name="defaultModel"/>.</param>
     /// <param name="defaultModel">DEFAULT_MODEL.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel)
+    /// <param name="circuit">The upstream's circuit breaker (readiness), or null.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null)
     {
+        _circuit = circuit;
         _forwarder = forwarder;
         _credentials = credentials;
         _gate = gate;
@@ -62,6 +67,12 @@ public sealed class ProxyRouter : IRequestHandler
             if (IsGet(context))
             {
                 var ready = _credentials.IsReady(out var reason);
+                if (ready && IsCircuitOpen(out var retryAfter))
+                {
+                    ready = false;
+                    reason = string.Create(CultureInfo.InvariantCulture,
+                        $"circuit breaker open: the upstream is failing; a trial request is let through in {RetryAfterHeader.ToDeltaSeconds(retryAfter)} s");
+                }
                 LocalResponses.Readiness(response, ready, reason);
             }
             return ValueTask.CompletedTask;
@@ -86,6 +97,21 @@ public sealed class ProxyRouter : IRequestHandler
             return ValueTask.CompletedTask;
         }
         return _forwarder.ForwardAsync(context);
+    }
+
+    /// <summary>
+    /// True while the circuit refuses requests. Once the open time has passed the next request becomes the trial,
+    /// so the proxy is ready again even though the state still reads Open until that request arrives.
+    /// </summary>
+    private bool IsCircuitOpen(out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (_circuit is null || _circuit.State != CircuitState.Open)
+        {
+            return false;
+        }
+        retryAfter = _circuit.RetryAfter;
+        return retryAfter > TimeSpan.Zero;
     }
 
     /// <summary>True for GET; otherwise answers 405 naming the allowed methods.</summary>

@@ -22,6 +22,10 @@ internal static class UpstreamHeaders
     // Client request headers forwarded on pass-through endpoints besides the body's content type.
     private static readonly byte[][] ForwardedRequestHeaders = ["Accept"u8.ToArray(), "X-Request-Id"u8.ToArray(), "OpenAI-Beta"u8.ToArray()];
 
+    // The simulator's fault-injection headers (QwenFastProxy.Simulator.FaultHeaders), forwarded only when the embedder
+    // asks for it (ProxyOptions.ForwardSimulatorHeaders).
+    private static readonly byte[][] SimulatorRequestHeaders = ["X-Sim-Fault"u8.ToArray(), "X-Sim-Request-Id"u8.ToArray()];
+
     /// <summary>Adds the identity and credential headers every upstream request carries.</summary>
     public static void AddIdentity(HttpRequestMessage request, string authorization, string? authType)
     {
@@ -52,6 +56,18 @@ internal static class UpstreamHeaders
         if (to.Content is not null && from.TryGet("Content-Type"u8, out var contentType))
         {
             to.Content.Headers.TryAddWithoutValidation("Content-Type", Encoding.Latin1.GetString(contentType));
+        }
+    }
+
+    /// <summary>Copies the simulator's fault-injection headers, when the client sent them.</summary>
+    public static void CopySimulatorHeaders(RequestHeaders from, HttpRequestMessage to)
+    {
+        foreach (var name in SimulatorRequestHeaders)
+        {
+            if (from.TryGet(name, out var value))
+            {
+                to.Headers.TryAddWithoutValidation(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
+            }
         }
     }
 

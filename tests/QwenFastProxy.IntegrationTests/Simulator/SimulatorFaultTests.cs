@@ -397,6 +397,39 @@ public sealed class SimulatorFaultTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, frames.Count);
     }
 
+    [Fact]
+    public async Task SeededMixDrawsEachKindAndCountsEveryAttempt()
+    {
+        _sim.Options.RecordRequests = false;
+        _sim.Options.Faults.Mix = [SimulatedFault.InternalServerError, SimulatedFault.BadGateway, SimulatedFault.ServiceUnavailable];
+        _sim.Options.Faults.Seed = 7;
+        _sim.Options.Faults.Rate = 1.0;
+        var statuses = new List<HttpStatusCode>();
+
+        for (var i = 0; i < 60; i++)
+        {
+            using var response = await PostAsync(TextRequest);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.InternalServerError, statuses);
+        Assert.Contains(HttpStatusCode.BadGateway, statuses);
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, statuses);
+        Assert.DoesNotContain(HttpStatusCode.OK, statuses);
+        Assert.Equal(60, _sim.ChatAttempts);
+        Assert.Equal(60, _sim.InjectedFaults);
+    }
+
+    [Fact]
+    public void FaultKindNamesParseAsTheHeaderSpellsThem()
+    {
+        Assert.True(FaultHeaders.TryParseKind("reset", out var reset));
+        Assert.Equal(SimulatedFault.ResetBeforeHeaders, reset);
+        Assert.True(FaultHeaders.TryParseKind(" 502 ", out var badGateway));
+        Assert.Equal(SimulatedFault.BadGateway, badGateway);
+        Assert.False(FaultHeaders.TryParseKind("teapot", out _));
+    }
+
     private async Task<List<HttpStatusCode>> RunSeededAsync(QwenSimulator simulator, double rate, int seed, int attempts)
     {
         simulator.Options.RecordRequests = false;
