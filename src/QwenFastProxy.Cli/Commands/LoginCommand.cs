@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using QwenFastProxy.Auth;
 using QwenFastProxy.Configuration;
 using QwenFastProxy.Upstream;
+using QwenFastProxy.Cli.Hosting;
 
 namespace QwenFastProxy.Cli.Commands;
 
@@ -12,14 +12,7 @@ internal static class LoginCommand
     public static async Task<int> RunAsync(
         ProxyOptions options, Func<string, string?> environment, ConsoleInfo console, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(externalStop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // end the login ourselves, leaving the terminal tidy
-            stop.Cancel();
-        }
+        using var stop = new StopSignal(externalStop);
 
         if (options.ApiKeyMode)
         {

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using QwenFastProxy.Auth;
 using QwenFastProxy.Cli.Hosting;
@@ -30,14 +29,7 @@ internal static class ServeCommand
     public static async Task<int> RunAsync(
         ProxyOptions options, Func<string, string?> environment, ConsoleInfo console, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(externalStop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // we shut down ourselves, gracefully
-            stop.Cancel();
-        }
+        using var stop = new StopSignal(externalStop);
 
         using var loggerFactory = LoggingSetup.Create(options.Debug, options.LogFormat);
         var logger = loggerFactory.CreateLogger("QwenFastProxy");
