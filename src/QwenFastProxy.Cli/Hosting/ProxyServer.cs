@@ -33,6 +33,9 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(host);
         var kestrelOptions = new KestrelServerOptions { AddServerHeader = false };
+        // Kestrel applies this limit to every endpoint's connection pipeline (its ConnectionLimitMiddleware
+        // wraps our connection handler too): an extra connection has its transport completed at once.
+        kestrelOptions.Limits.MaxConcurrentConnections = proxy.Options.MaxConcurrentConnections;
         ListenOptions? listen = null;
         kestrelOptions.Listen(address, port, options =>
         {

@@ -161,13 +161,106 @@ internal sealed class ChunkedBodyReader
         {
             return false;
         }
-        var rest = HttpSyntax.TrimOws(line[i..]);
-        if (rest.IsEmpty)
-        {
-            return true;
-        }
-        return rest[0] == (byte)';' && HttpSyntax.IsFieldValue(rest);
+        return IsChunkExtensions(line[i..]);
     }
+
+    // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), chunk-ext-name = token,
+    // chunk-ext-val = token / quoted-string (RFC 9112 §7.1.1). Extensions are ignored, but only once they
+    // parse: anything else after the size is a framing this proxy and the next hop may read differently.
+    private static bool IsChunkExtensions(ReadOnlySpan<byte> s)
+    {
+        var i = 0;
+        while (true)
+        {
+            i = SkipWhitespace(s, i);
+            if (i == s.Length)
+            {
+                return true;
+            }
+            if (s[i] != (byte)';')
+            {
+                return false;
+            }
+            i = SkipWhitespace(s, i + 1);
+            var nameEnd = SkipToken(s, i);
+            if (nameEnd == i)
+            {
+                return false;
+            }
+            i = SkipWhitespace(s, nameEnd);
+            if (i == s.Length || s[i] != (byte)'=')
+            {
+                continue;
+            }
+            i = SkipWhitespace(s, i + 1);
+            if (i < s.Length && s[i] == (byte)'"')
+            {
+                i = QuotedStringEnd(s, i);
+                if (i < 0)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                var valueEnd = SkipToken(s, i);
+                if (valueEnd == i)
+                {
+                    return false;
+                }
+                i = valueEnd;
+            }
+        }
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> s, int i)
+    {
+        while (i < s.Length && s[i] is (byte)' ' or (byte)'\t')
+        {
+            i++;
+        }
+        return i;
+    }
+
+    private static int SkipToken(ReadOnlySpan<byte> s, int i)
+    {
+        while (i < s.Length && HttpSyntax.IsTokenChar(s[i]))
+        {
+            i++;
+        }
+        return i;
+    }
+
+    // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4); returns the index after the
+    // closing quote, or -1.
+    private static int QuotedStringEnd(ReadOnlySpan<byte> s, int i)
+    {
+        for (i++; i < s.Length; i++)
+        {
+            var b = s[i];
+            if (b == (byte)'"')
+            {
+                return i + 1;
+            }
+            if (b == (byte)'\\')
+            {
+                i++;
+                if (i == s.Length || !IsQuotedChar(s[i]) && s[i] != (byte)'"' && s[i] != (byte)'\\')
+                {
+                    return -1;
+                }
+                continue;
+            }
+            if (!IsQuotedChar(b))
+            {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+    private static bool IsQuotedChar(byte b) => b is (byte)'\t' or (byte)' ' or 0x21 or (>= 0x23 and <= 0x5B) or (>= 0x5D and <= 0x7E) or >= 0x80;
 
     private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
 

@@ -30,6 +30,7 @@ internal sealed class Http1Parser
     private static readonly HttpError TransferEncodingInHttp10 = new(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request.");
     private static readonly HttpError MissingHost = new(400, "Missing Host header.");
     private static readonly HttpError DuplicateHost = new(400, "More than one Host header.");
+    private static readonly HttpError BadHost = new(400, "Invalid Host header.");
     private static readonly HttpError UnsupportedExpectation = new(417, "Only the 100-continue expectation is supported.", "expectation_failed");
 
     private readonly int _maxHeaderBytes;
@@ -282,6 +283,13 @@ internal sealed class Http1Parser
         {
             case 4 when Ascii.EqualsIgnoreCase(name, "Host"u8):
                 _hostCount++;
+                // RFC 9112 §3.2: "A server MUST respond with a 400 … to any request message that
+                // contains … a Host header field with an invalid field value."
+                if (!HttpSyntax.IsHostValue(value))
+                {
+                    error = BadHost;
+                    return false;
+                }
                 return true;
             case 6 when Ascii.EqualsIgnoreCase(name, "Expect"u8):
                 if (!Ascii.EqualsIgnoreCase(value, "100-continue"u8))

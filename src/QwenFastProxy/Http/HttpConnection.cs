@@ -18,6 +18,7 @@ internal sealed class HttpConnection
     private static readonly HttpError IncompleteRequest = new(400, "Connection closed before the request was complete.");
     private static readonly HttpError HeadersTimedOut = new(408, "Request headers were not received in time.", "request_timeout");
     private static readonly HttpError BodyTimedOut = new(408, "Request body was not received in time.", "request_timeout");
+    private static readonly HttpError BodyTooSlow = new(408, "Request body arrived below the minimum data rate.", "request_timeout");
     private static readonly HttpError HandlerFailed = new(500, "Internal proxy error.", "internal_error");
 
     // Bytes and time spent discarding input after a refusal, so the client reads the error instead of
@@ -69,6 +70,7 @@ internal sealed class HttpConnection
         var lifetime = _connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var closeRegistration = lifetime?.ConnectionClosedRequested.Register(static s => ((HttpConnection)s!).OnCloseRequested(), this);
         var first = true;
+        var held = 0;
         try
         {
             while (!_closeRequested)
@@ -93,8 +95,12 @@ internal sealed class HttpConnection
                 {
                     break;
                 }
-                if (!HasPipelinedInput())
+                // A response is held back while the next request is already there (one write for several
+                // answers), but only up to the pipelining depth: then it is flushed, and a client that
+                // pipelines without reading is paced by the output's backpressure.
+                if (!HasPipelinedInput() || ++held >= _limits.MaxHeldPipelinedResponses)
                 {
+                    held = 0;
                     if (!await _response.FlushAsync(default).ConfigureAwait(false))
                     {
                         break;
@@ -221,17 +227,20 @@ internal sealed class HttpConnection
         {
             _request.Content.Reserve(remaining);
         }
+        var bodyStarted = _time.GetTimestamp();
+        long received = 0;
         try
         {
             while (true)
             {
-                Arm(_limits.EffectiveHeadersTimeout);
+                ArmBody(bodyStarted, received);
                 var result = await _input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 if (_request.IsChunked)
                 {
                     var reader = new SequenceReader<byte>(buffer);
                     var status = _chunked.Read(ref reader, _request.Content);
+                    received += reader.Consumed;
                     if (status == ParseStatus.Complete)
                     {
                         _input.AdvanceTo(reader.Position);
@@ -248,6 +257,7 @@ internal sealed class HttpConnection
                     var take = Math.Min(remaining, buffer.Length);
                     _request.Content.Append(buffer.Slice(0, take));
                     remaining -= take;
+                    received += take;
                     var consumed = buffer.GetPosition(take);
                     if (remaining == 0)
                     {
@@ -262,7 +272,7 @@ internal sealed class HttpConnection
                 }
                 if (result.IsCanceled && DeadlinePassed())
                 {
-                    return Reject(BodyTimedOut);
+                    return Reject(BelowMinimumRate(bodyStarted, received) ? BodyTooSlow : BodyTimedOut);
                 }
                 await FlushHeldResponseAsync().ConfigureAwait(false);
             }
@@ -400,6 +410,35 @@ internal sealed class HttpConnection
         {
             Disarm();
         }
+    }
+
+    /// <summary>
+    /// Arms the body deadline: the longest silence (the headers timeout), or sooner the moment the bytes
+    /// received so far fall below the minimum data rate (Kestrel's MinRequestBodyDataRate: an average
+    /// since the body started, checked once the grace period is over).
+    /// </summary>
+    private void ArmBody(long bodyStarted, long received)
+    {
+        var timeout = _limits.EffectiveHeadersTimeout;
+        var rate = _limits.MinRequestBodyBytesPerSecond;
+        if (rate > 0)
+        {
+            // In seconds as doubles: a tiny rate makes received / rate larger than a TimeSpan can hold.
+            var allowed = Math.Max(_limits.EffectiveMinRequestBodyDataRateGracePeriod.TotalSeconds, received / rate);
+            var left = allowed - _time.GetElapsedTime(bodyStarted).TotalSeconds;
+            if (left < timeout.TotalSeconds)
+            {
+                timeout = left > 0.001 ? TimeSpan.FromSeconds(left) : TimeSpan.FromMilliseconds(1);
+            }
+        }
+        Arm(timeout);
+    }
+
+    private bool BelowMinimumRate(long bodyStarted, long received)
+    {
+        var rate = _limits.MinRequestBodyBytesPerSecond;
+        var elapsed = _time.GetElapsedTime(bodyStarted);
+        return rate > 0 && elapsed >= _limits.EffectiveMinRequestBodyDataRateGracePeriod && received < rate * elapsed.TotalSeconds;
     }
 
     private void Arm(TimeSpan timeout)

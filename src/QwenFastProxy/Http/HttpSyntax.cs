@@ -6,6 +6,8 @@ internal static class HttpSyntax
     // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
     private static readonly bool[] Token = BuildTokenTable();
 
+    public static bool IsTokenChar(byte b) => Token[b];
+
     public static bool IsToken(ReadOnlySpan<byte> value)
     {
         if (value.IsEmpty)
@@ -47,6 +49,66 @@ internal static class HttpSyntax
         }
         return true;
     }
+
+    /// <summary>
+    /// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name (unreserved, pct-encoded
+    /// and sub-delims characters) or an IP literal in brackets, then optionally a colon and digits. An
+    /// empty value is allowed (RFC 9112 §3.2); an empty host before a port is not (RFC 9110 §4.2.1).
+    /// </summary>
+    public static bool IsHostValue(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return true;
+        }
+        ReadOnlySpan<byte> rest;
+        if (value[0] == (byte)'[')
+        {
+            var close = value.IndexOf((byte)']');
+            if (close < 2 || value[1..close].IndexOfAnyExcept(IpLiteralChars) >= 0)
+            {
+                return false;
+            }
+            rest = value[(close + 1)..];
+        }
+        else
+        {
+            var colon = value.IndexOf((byte)':');
+            var host = colon < 0 ? value : value[..colon];
+            if (host.IsEmpty || host.IndexOfAnyExcept(RegNameChars) >= 0 || !IsPercentEncodingValid(host))
+            {
+                return false;
+            }
+            rest = colon < 0 ? default : value[colon..];
+        }
+        if (rest.IsEmpty)
+        {
+            return true;
+        }
+        return rest[0] == (byte)':' && rest[1..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+    }
+
+    // pct-encoded = "%" HEXDIG HEXDIG
+    private static bool IsPercentEncodingValid(ReadOnlySpan<byte> value)
+    {
+        for (var i = value.IndexOf((byte)'%'); i >= 0; i = value.IndexOf((byte)'%'))
+        {
+            if (i + 2 >= value.Length || !char.IsAsciiHexDigit((char)value[i + 1]) || !char.IsAsciiHexDigit((char)value[i + 2]))
+            {
+                return false;
+            }
+            value = value[(i + 3)..];
+        }
+        return true;
+    }
+
+    // unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2)
+    private static readonly System.Buffers.SearchValues<byte> RegNameChars = System.Buffers.SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;="u8);
+
+    // IPv6address in brackets, loosely: hex digits, dots and colons (IPvFuture and zone identifiers are refused).
+    private static readonly System.Buffers.SearchValues<byte> IpLiteralChars = System.Buffers.SearchValues.Create(
+        "0123456789abcdefABCDEF:."u8);
 
     public static ReadOnlySpan<byte> TrimOws(ReadOnlySpan<byte> value)
     {

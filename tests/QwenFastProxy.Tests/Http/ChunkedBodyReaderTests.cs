@@ -26,7 +26,8 @@ public class ChunkedBodyReaderTests
     [InlineData("5;a;b=c;d=\"e\"\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5 ; name = value\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5\t;name\r\nhello\r\n0\r\n\r\n", "hello")]
-    [InlineData("5;ext=caf{e9}\r\nhello\r\n0\r\n\r\n", "hello")]
+    [InlineData("5;ext=\"caf{e9}\"\r\nhello\r\n0\r\n\r\n", "hello")]
+    [InlineData("5;ext=\"a\\\"b\\\\c\"\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5\r\nhello\r\n0\r\nX-Trailer: v\r\nChecksum: abc\r\n\r\n", "hello")]
     [InlineData("5\r\nhello\r\n0\r\nX-Empty:\r\n\r\n", "hello")]
     [InlineData("3\r\n\r\n\n\r\n0\r\n\r\n", "\r\n\n")]
@@ -98,6 +99,17 @@ public class ChunkedBodyReaderTests
     [InlineData("5;name=\"a\rb\"\r\nhello\r\n0\r\n\r\n", 400)]
     [InlineData("5;name=a{7f}\r\nhello\r\n0\r\n\r\n", 400)]
     [InlineData("0;name={1b}\r\n\r\n", 400)]
+    // Extensions outside the chunk-ext grammar (RFC 9112 §7.1.1). obs-text is only allowed inside a
+    // quoted-string: an unquoted "caf\xe9" was accepted before the grammar was enforced.
+    [InlineData("5;ext=caf{e9}\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;=v\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a=\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a b\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a=b c\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a=\"open\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a=\"x\"y\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;a=(b)\r\nhello\r\n0\r\n\r\n", 400)]
     // Malformed trailers.
     [InlineData("0\r\n folded: v\r\n\r\n", 400)]
     [InlineData("0\r\nNoColon\r\n\r\n", 400)]

@@ -94,6 +94,16 @@ public class Http1ParserTests
     }
 
     [Fact]
+    public void AcceptsValidHostValues()
+    {
+        foreach (var host in new[] { "", "a", "localhost:8080", "127.0.0.1:1", "[::1]", "[::1]:443", "a.b-c_d~e", "a%2Fb", "a:", "x!$&'()*+,;=" })
+        {
+            var (status, parser, _, _) = Parse(new ReadOnlySequence<byte>(Decode($"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n")));
+            Assert.True(status == ParseStatus.Complete, $"Host '{host}': {status} ({parser.Error})");
+        }
+    }
+
+    [Fact]
     public void KeepsHeaderOrderAndNameCase()
     {
         var raw = "GET / HTTP/1.1\r\nHost: example\r\nx-CUSTOM: one\r\nX-Custom: two\r\nAccept: */*\r\n\r\n";
@@ -289,6 +299,17 @@ public class Http1ParserTests
     [InlineData("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400)]
     [InlineData("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400)]
     [InlineData("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400)]
+    // A Host field with an invalid value (RFC 9112 §3.2: 400): uri-host [ ":" port ] only.
+    [InlineData("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: a%2\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: []\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400)]
+    [InlineData("GET / HTTP/1.1\r\nHost: caf{e9}\r\n\r\n", 400)]
     // Expect.
     [InlineData("POST / HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\nContent-Length: 1\r\n\r\n", 417)]
     [InlineData("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, foo\r\nContent-Length: 1\r\n\r\n", 417)]

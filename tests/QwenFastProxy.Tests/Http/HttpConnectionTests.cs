@@ -473,6 +473,67 @@ public class HttpConnectionTests
     }
 
     [Fact]
+    public async Task AnswersRequestTimeoutWhenTheBodyFallsBelowTheMinimumDataRate()
+    {
+        // 100 bytes/s after a 5 s grace: 100 bytes last until second 5, then the rate is too low, long
+        // before the 30 s of silence the headers timeout would allow.
+        var limits = new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(30), MinRequestBodyBytesPerSecond: 100, MinRequestBodyDataRateGracePeriod: TimeSpan.FromSeconds(5));
+        await using var h = new ConnectionHarness(limits);
+
+        await h.SendAsync("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + new string('a', 100));
+        await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5), count: 2); // before and after the 100 bytes were taken
+        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+
+        var response = await h.Responses.ReadResponseAsync();
+        AssertOpenAiError(response, 408);
+        Assert.Contains("minimum data rate", response.Body, StringComparison.Ordinal);
+        await h.Responses.AssertClosedAsync();
+        Assert.Empty(h.Handler.Requests);
+        Assert.Equal([408], h.AccessLog.Statuses);
+    }
+
+    [Fact]
+    public async Task ServesABodyThatKeepsTheMinimumDataRatePastTheGracePeriod()
+    {
+        var limits = new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(30), MinRequestBodyBytesPerSecond: 100, MinRequestBodyDataRateGracePeriod: TimeSpan.FromSeconds(5));
+        await using var h = new ConnectionHarness(limits);
+
+        // 700 bytes buy 7 s at 100 bytes/s: at second 6 the body is still on time.
+        await h.SendAsync("POST /steady HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + new string('a', 700));
+        await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(7));
+        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+        await h.SendAsync(new string('b', 300));
+
+        var response = await h.Responses.ReadResponseAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal("/steady", Assert.Single(h.Handler.Requests).Target);
+    }
+
+    [Fact]
+    public async Task FlushesHeldPipelinedResponsesAtThePipeliningDepth()
+    {
+        // /c's handler waits; with a depth of 2 the answers to /a and /b are already out, instead of
+        // being held behind it.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var h = new ConnectionHarness(new HttpLimits(MaxHeldPipelinedResponses: 2), respond: async context =>
+        {
+            if (context.Request.TargetString() == "/c")
+            {
+                await release.Task.WaitAsync(Bound);
+            }
+            var body = Encoding.UTF8.GetBytes(context.Request.TargetString());
+            context.Response.WriteComplete(200, "Content-Type: text/plain\r\n"u8, body);
+        });
+
+        await h.SendAsync("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        Assert.Equal("/a", (await h.Responses.ReadResponseAsync()).Body);
+        Assert.Equal("/b", (await h.Responses.ReadResponseAsync()).Body);
+        release.SetResult();
+        Assert.Equal("/c", (await h.Responses.ReadResponseAsync()).Body);
+    }
+
+    [Fact]
     public async Task EnforcesTheHeadersTimeoutWhenTheTimerFiresEarly()
     {
         // System timers run on a coarser clock than the timestamps the deadline is kept in, and fire up
