@@ -36,6 +36,7 @@ public sealed class ProxyApplication : IDisposable
         UpstreamBaseUrl = upstreamBaseUrl;
         _upstreamClient = UpstreamClientFactory.Create(options.IdleConnTimeout, ConnectTimeout);
         Circuit = new CircuitBreaker(options.CircuitBreakerFailures, options.CircuitBreakerReset, time);
+        Metrics = new ProxyMetrics(Circuit, credentials);
         var circuitLogger = loggerFactory.CreateLogger("QwenFastProxy.Resilience");
         var resetSeconds = options.CircuitBreakerReset.TotalSeconds;
         Circuit.StateChanged += change =>
@@ -54,7 +55,7 @@ public sealed class ProxyApplication : IDisposable
             credentials,
             upstreamBaseUrl,
             new UpstreamTimeouts(options.RequestTimeout, options.StreamingTimeout, options.ReadTimeout),
-            new UpstreamResilience(Circuit, new RetryPolicy(options.RetryMaxAttempts), time ?? TimeProvider.System, options.ForwardSimulatorHeaders),
+            new UpstreamResilience(Circuit, new RetryPolicy(options.RetryMaxAttempts), time ?? TimeProvider.System, options.ForwardSimulatorHeaders, Metrics),
             new ResponseRelay(
                 options.ReadTimeout,
                 options.StutterFilter ? new StreamRepairOptions(options.StreamingBufferSize, MaxErrors: options.StreamingMaxErrors) : null,
@@ -66,9 +67,12 @@ public sealed class ProxyApplication : IDisposable
             new ClientKeyGate(options.ProxyApiKeys),
             rewriteUnknownModels: !options.ApiKeyMode,
             options.DefaultModel,
-            Circuit);
-        var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout);
-        ConnectionHandler = new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory), time);
+            Circuit,
+            Metrics,
+            time);
+        var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
+            options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
+        ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics), time), Metrics);
     }
 
     /// <summary>The settings the proxy runs with.</summary>
@@ -77,6 +81,9 @@ public sealed class ProxyApplication : IDisposable
     /// <summary>The upstream's circuit breaker (<c>CIRCUIT_BREAKER_FAILURES</c>, <c>CIRCUIT_BREAKER_RESET_SECONDS</c>).</summary>
     public CircuitBreaker Circuit { get; }
 
+    /// <summary>The proxy's figures (the <c>QwenFastProxy</c> meter, <c>/metrics</c>, <c>/status.json</c>).</summary>
+    public ProxyMetrics Metrics { get; }
+
     /// <summary>The upstream API base requests go to.</summary>
     public string UpstreamBaseUrl { get; }
 
@@ -84,5 +91,9 @@ public sealed class ProxyApplication : IDisposable
     public ConnectionHandler ConnectionHandler { get; }
 
     /// <inheritdoc />
-    public void Dispose() => _upstreamClient.Dispose();
+    public void Dispose()
+    {
+        _upstreamClient.Dispose();
+        Metrics.Dispose();
+    }
 }

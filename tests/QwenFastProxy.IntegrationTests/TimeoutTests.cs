@@ -42,6 +42,26 @@ public sealed class TimeoutTests
     }
 
     [Fact]
+    public async Task AStreamLongerThanTheStreamingTimeoutEndsWithAnErrorFrameAndDone()
+    {
+        // Chunks keep coming (no silence), but the whole stream outlives STREAMING_TIMEOUT_SECONDS.
+        await using var harness = await ProxyHarness.StartAsync(o => o with { StreamingTimeout = TimeSpan.FromSeconds(1), ReadTimeout = TimeSpan.FromSeconds(30) });
+        harness.Simulator.Options.ChunkCount = 200;
+        harness.Simulator.Options.ChunkDelay = TimeSpan.FromMilliseconds(50);
+        using var client = harness.CreateHttpClient();
+
+        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var frames = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
+        Assert.Equal("data: [DONE]", frames[^1]);
+        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
+        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.True(frames.Length > 3, "some content arrived before the timeout");
+    }
+
+    [Fact]
     public async Task ClientSendingHeadersTooSlowlyIsCutOffWith408()
     {
         await using var harness = await ProxyHarness.StartAsync(o => o with { HeadersTimeout = TimeSpan.FromSeconds(1) });

@@ -44,6 +44,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
     private string? _lastFailure;        // guarded by _gate
     private DateTimeOffset _nextLoginCheck;
     private long _refreshes;
+    private long _refreshFailures;
 
     /// <summary>Creates the provider around credentials already read or obtained by a login.</summary>
     /// <param name="store">The credentials file shared with other processes.</param>
@@ -106,6 +107,9 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
 
     /// <summary>Refreshes done by this provider (not counting tokens adopted from another process).</summary>
     public long RefreshCount => Interlocked.Read(ref _refreshes);
+
+    /// <summary>Refreshes that failed: refused refresh tokens and errors (network, server, lock).</summary>
+    public long RefreshFailureCount => Interlocked.Read(ref _refreshFailures);
 
     /// <summary>True once the refresh token was definitively refused (or the saved login removed): a new login is needed.</summary>
     public bool IsLoginRejected => _current.Rejection is not null;
@@ -356,6 +360,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
                     _logger.TokenRefreshed(Describe(fresh.ExpiryDate), _current.Credential.BaseUrl!);
                     return;
                 case RefreshOutcome.Rejected:
+                    Interlocked.Increment(ref _refreshFailures);
                     // Only remove the file if it still holds the refresh token that was refused.
                     if (status == CredentialsFile.ReadStatus.Ok
                         && string.Equals(saved!.RefreshToken, basis.RefreshToken, StringComparison.Ordinal))
@@ -409,6 +414,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
 
     private void Fail(string reason)
     {
+        Interlocked.Increment(ref _refreshFailures);
         lock (_gate)
         {
             _lastFailure = reason;

@@ -100,6 +100,30 @@ public sealed record ProxyOptions
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
 
     /// <summary>
+    /// Most client connections open at once; a connection beyond it is closed as soon as it is accepted, before
+    /// anything is read (Kestrel's <c>KestrelServerLimits.MaxConcurrentConnections</c>, whose default is no limit:
+    /// <c>null</c>). Not from the environment.
+    /// </summary>
+    public long? MaxConcurrentConnections { get; init; }
+
+    /// <summary>
+    /// Slowest average rate, in bytes per second, a request body may arrive at after <see cref="MinRequestBodyDataRateGracePeriod"/>;
+    /// a slower client gets 408 and is disconnected. 0 turns the check off. Kestrel's <c>MinRequestBodyDataRate</c>
+    /// default (240 bytes/s). Not from the environment.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>Time a request body is given before its data rate is checked (Kestrel's <c>MinRequestBodyDataRate</c> grace period). Not from the environment.</summary>
+    public TimeSpan MinRequestBodyDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Per-connection pipelining depth: responses held back while more pipelined requests are waiting, before the
+    /// connection flushes and lets the client's reading pace it. Kestrel has no equivalent (it flushes every
+    /// response); 16 bounds what one connection can make the proxy buffer. Not from the environment.
+    /// </summary>
+    public int MaxHeldPipelinedResponses { get; init; } = 16;
+
+    /// <summary>
     /// OAuth mode: refresh the access token this long before it expires (the original proxy's 30 minutes; a token
     /// that lives less than twice this is refreshed at half its remaining life). Not from the environment.
     /// </summary>

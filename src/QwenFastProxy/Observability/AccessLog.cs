@@ -14,9 +14,14 @@ namespace QwenFastProxy.Observability;
 public sealed class AccessLog : IAccessLog
 {
     private readonly ILogger _logger;
+    private readonly ProxyMetrics? _metrics;
 
-    /// <summary>Logs under the category <c>QwenFastProxy.Access</c>.</summary>
-    public AccessLog(ILoggerFactory loggerFactory) => _logger = loggerFactory.CreateLogger("QwenFastProxy.Access");
+    /// <summary>Logs under the category <c>QwenFastProxy.Access</c>, and counts every exchange in <paramref name="metrics"/> when given.</summary>
+    public AccessLog(ILoggerFactory loggerFactory, ProxyMetrics? metrics = null)
+    {
+        _logger = loggerFactory.CreateLogger("QwenFastProxy.Access");
+        _metrics = metrics;
+    }
 
     /// <inheritdoc />
     public void RequestCompleted(RequestContext context)
@@ -36,7 +41,8 @@ public sealed class AccessLog : IAccessLog
                 _logger.RequestRefused(MethodName(request), Encoding.ASCII.GetString(request.Path), error.Status, error.Code, error.Message);
             }
         }
-        if (!_logger.IsEnabled(LogLevel.Information))
+        var logging = _logger.IsEnabled(LogLevel.Information);
+        if (!logging && _metrics is null)
         {
             return;
         }
@@ -47,6 +53,19 @@ public sealed class AccessLog : IAccessLog
         var ttfb = response.FirstByteTimestamp != 0
             ? Stopwatch.GetElapsedTime(context.StartTimestamp, response.FirstByteTimestamp).TotalMilliseconds
             : response.HasStarted ? duration : -1;
+        _metrics?.RequestCompleted(
+            MetricClassifier.Route(request.Path),
+            response.StatusCode,
+            request.Body.Length,
+            response.BodyBytes,
+            ttfb < 0 ? -1 : ttfb / 1000,
+            duration / 1000,
+            context.StutterChunksRepaired,
+            context.StutterBytesRemoved);
+        if (!logging)
+        {
+            return;
+        }
         _logger.AccessLine(
             ClientIp(request.Headers, context.RemoteEndPoint),
             MethodName(request),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using QwenFastProxy.Http;
+using QwenFastProxy.Observability;
 using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy.Routing;
@@ -17,8 +18,11 @@ internal sealed class ChatCompletionsEndpoint
     private readonly string _defaultModel;
     private readonly JsonEncodedText _defaultModelJson;
 
-    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel)
+    private readonly ProxyMetrics? _metrics;
+
+    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel, ProxyMetrics? metrics = null)
     {
+        _metrics = metrics;
         _forwarder = forwarder;
         _rewriteUnknownModels = rewriteUnknownModels;
         _defaultModel = defaultModel;
@@ -35,6 +39,24 @@ internal sealed class ChatCompletionsEndpoint
         }
         context.Streaming = chat.Stream;
         context.Model = chat.Model;
+        if (chat.Stream && _metrics is { } metrics)
+        {
+            metrics.StreamStarted();
+            try
+            {
+                await ForwardAsync(context, body, chat).ConfigureAwait(false);
+            }
+            finally
+            {
+                metrics.StreamEnded();
+            }
+            return;
+        }
+        await ForwardAsync(context, body, chat).ConfigureAwait(false);
+    }
+
+    private async ValueTask ForwardAsync(RequestContext context, ReadOnlyMemory<byte> body, ChatRequestBody chat)
+    {
 
         if (!_rewriteUnknownModels || chat.IsKnownModel)
         {

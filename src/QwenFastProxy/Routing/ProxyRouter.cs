@@ -1,6 +1,8 @@
 using QwenFastProxy.Auth;
 using System.Globalization;
+using System.Buffers;
 using QwenFastProxy.Http;
+using QwenFastProxy.Observability;
 using QwenFastProxy.Resilience;
 using QwenFastProxy.Upstream;
 
@@ -9,7 +11,8 @@ namespace QwenFastProxy.Routing;
 /// <summary>
 /// Dispatches a request by method and path (compared as bytes): CORS preflight, health and readiness,
 /// the local models list, chat completions, and pass-through for the rest of <c>/v1</c>. When client keys
-/// are configured, every request but the preflight and <c>/healthz</c> must carry one.
+/// are configured, every request but the preflight, <c>/healthz</c> and the status page's static HTML (<c>/</c>,
+/// <c>/status</c>, which holds no figures) must carry one; <c>/metrics</c> and <c>/status.json</c> stay protected.
 /// </summary>
 public sealed class ProxyRouter : IRequestHandler
 {
@@ -18,6 +21,9 @@ public sealed class ProxyRouter : IRequestHandler
     private readonly IUpstreamCredentials _credentials;
     private readonly ClientKeyGate _gate;
     private readonly CircuitBreaker? _circuit;
+    private readonly ProxyMetrics? _metrics;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _startedAt;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -26,13 +32,18 @@ public sealed class ProxyRouter : IRequestHandler
     /// <param name="rewriteUnknownModels">OAuth mode: map unknown models to <paramref name="defaultModel"/>.</param>
     /// <param name="defaultModel">DEFAULT_MODEL.</param>
     /// <param name="circuit">The upstream's circuit breaker (readiness), or null.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null)
+    /// <param name="metrics">The proxy's figures for <c>/metrics</c> and <c>/status.json</c>; without them both answer 404.</param>
+    /// <param name="time">Clock of the status report.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null)
     {
         _circuit = circuit;
+        _metrics = metrics;
+        _time = time ?? TimeProvider.System;
+        _startedAt = _time.GetUtcNow();
         _forwarder = forwarder;
         _credentials = credentials;
         _gate = gate;
-        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel);
+        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel, metrics);
     }
 
     /// <inheritdoc />
@@ -55,6 +66,15 @@ public sealed class ProxyRouter : IRequestHandler
             }
             return ValueTask.CompletedTask;
         }
+        if (path.SequenceEqual("/"u8) || path.SequenceEqual("/status"u8))
+        {
+            // The page is a static shell: its figures come from /status.json, which needs the key.
+            if (IsGet(context))
+            {
+                response.WriteComplete(200, StatusPage.ContentTypeHeader, StatusPage.Html);
+            }
+            return ValueTask.CompletedTask;
+        }
         // PROXY_API_KEYS guards everything else, readiness and unknown paths included: whoever can reach the
         // proxy without a key learns nothing about it.
         if (!_gate.Allows(request.Headers))
@@ -66,14 +86,26 @@ public sealed class ProxyRouter : IRequestHandler
         {
             if (IsGet(context))
             {
-                var ready = _credentials.IsReady(out var reason);
-                if (ready && IsCircuitOpen(out var retryAfter))
-                {
-                    ready = false;
-                    reason = string.Create(CultureInfo.InvariantCulture,
-                        $"circuit breaker open: the upstream is failing; a trial request is let through in {RetryAfterHeader.ToDeltaSeconds(retryAfter)} s");
-                }
+                var ready = IsReady(out var reason);
                 LocalResponses.Readiness(response, ready, reason);
+            }
+            return ValueTask.CompletedTask;
+        }
+        if (_metrics is not null && path.SequenceEqual("/metrics"u8))
+        {
+            if (IsGet(context))
+            {
+                var body = new ArrayBufferWriter<byte>(8 * 1024);
+                PrometheusExposition.Write(body, _metrics, IsReady(out _));
+                response.WriteComplete(200, PrometheusExposition.ContentTypeHeader, body.WrittenSpan);
+            }
+            return ValueTask.CompletedTask;
+        }
+        if (_metrics is not null && path.SequenceEqual("/status.json"u8))
+        {
+            if (IsGet(context))
+            {
+                WriteStatus(response, _metrics);
             }
             return ValueTask.CompletedTask;
         }
@@ -97,6 +129,37 @@ public sealed class ProxyRouter : IRequestHandler
             return ValueTask.CompletedTask;
         }
         return _forwarder.ForwardAsync(context);
+    }
+
+    /// <summary>Readiness as <c>/readyz</c> reports it: usable credentials and a circuit that lets requests through.</summary>
+    private bool IsReady(out string? reason)
+    {
+        var ready = _credentials.IsReady(out reason);
+        if (ready && IsCircuitOpen(out var retryAfter))
+        {
+            ready = false;
+            reason = string.Create(CultureInfo.InvariantCulture,
+                $"circuit breaker open: the upstream is failing; a trial request is let through in {RetryAfterHeader.ToDeltaSeconds(retryAfter)} s");
+        }
+        return ready;
+    }
+
+    private void WriteStatus(ResponseOutput response, ProxyMetrics metrics)
+    {
+        var ready = IsReady(out var reason);
+        var tokens = _credentials as OAuthTokenProvider;
+        var report = new StatusReport(
+            ready,
+            reason,
+            _credentials.AuthType is null ? "api_key" : "oauth",
+            tokens?.BaseUrl ?? _forwarder.BaseUrl,
+            tokens?.Current.ExpiryDate,
+            _circuit?.State ?? CircuitState.Closed,
+            _time.GetUtcNow(),
+            _startedAt);
+        var body = new ArrayBufferWriter<byte>(1024);
+        report.WriteJson(body, metrics);
+        response.WriteComplete(200, "Content-Type: application/json\r\nCache-Control: no-store\r\n"u8, body.WrittenSpan);
     }
 
     /// <summary>

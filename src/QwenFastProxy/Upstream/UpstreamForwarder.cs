@@ -109,6 +109,7 @@ public sealed class UpstreamForwarder
                 }
 
                 request = Build(context, outgoing, credential);
+                _resilience.Metrics?.UpstreamAttempt();
                 try
                 {
                     response = await _client.SendAsync(request, exchange.Token).ConfigureAwait(false);
@@ -122,6 +123,7 @@ public sealed class UpstreamForwarder
                     if (failure.IsRetryable() && await WaitForRetryAsync(retries, TimeSpan.Zero, started, timeout, exchange.Token).ConfigureAwait(false))
                     {
                         retries++;
+                        _resilience.Metrics?.UpstreamRetry();
                         continue;
                     }
                     WriteFailure(context, exchange.IsCancellationRequested ? UpstreamOutcome.TimeoutBeforeHeaders : failure, ex, timeout);
@@ -180,6 +182,7 @@ public sealed class UpstreamForwarder
                             return;
                         }
                         retries++;
+                        _resilience.Metrics?.UpstreamRetry();
                         continue;
                     }
                 }

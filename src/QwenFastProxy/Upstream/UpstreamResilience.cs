@@ -1,3 +1,4 @@
+using QwenFastProxy.Observability;
 using QwenFastProxy.Resilience;
 
 namespace QwenFastProxy.Upstream;
@@ -7,7 +8,8 @@ namespace QwenFastProxy.Upstream;
 /// <param name="Retry">Retries before the first byte reaches the client (<c>RETRY_MAX_ATTEMPTS</c>).</param>
 /// <param name="Time">Clock of the retry waits and deadlines.</param>
 /// <param name="ForwardSimulatorHeaders">Forward <c>X-Sim-Fault</c> / <c>X-Sim-Request-Id</c> upstream (simulated upstreams only).</param>
-public sealed record UpstreamResilience(CircuitBreaker? Circuit, RetryPolicy Retry, TimeProvider Time, bool ForwardSimulatorHeaders = false)
+/// <param name="Metrics">Where upstream attempts and retries are counted, or null.</param>
+public sealed record UpstreamResilience(CircuitBreaker? Circuit, RetryPolicy Retry, TimeProvider Time, bool ForwardSimulatorHeaders = false, ProxyMetrics? Metrics = null)
 {
     /// <summary>No breaker, no retries: every request gets exactly one attempt.</summary>
     public static UpstreamResilience None { get; } = new(null, new RetryPolicy(0), TimeProvider.System);

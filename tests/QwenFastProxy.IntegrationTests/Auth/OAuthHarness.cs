@@ -62,8 +62,9 @@ public sealed class OAuthHarness : IAsyncDisposable
     }
 
     /// <summary>A proxy that reads the credentials file and refreshes against the simulator.</summary>
-    public async Task<ProxyInstance> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null)
+    public async Task<ProxyInstance> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
+        loggerFactory ??= NullLoggerFactory.Instance;
         var options = new ProxyOptions { Host = "127.0.0.1", Port = 0, CredsPath = CredsPath, OAuthBaseUrl = OAuthBaseUrl };
         options = configure?.Invoke(options) ?? options;
         var store = new CredentialsStore(options.CredsPath);
@@ -74,10 +75,10 @@ public sealed class OAuthHarness : IAsyncDisposable
             new OAuthTokenClient(http, options.OAuthBaseUrl),
             saved!,
             new OAuthTokenProviderOptions { RefreshMargin = options.TokenRefreshMargin, ForcedBaseUrl = options.ApiBaseUrl },
-            logger: null,
+            logger: loggerFactory.CreateLogger("QwenFastProxy.Auth"),
             Clock);
-        var application = new ProxyApplication(options, provider, provider.BaseUrl, NullLoggerFactory.Instance);
-        var server = await ProxyServer.StartAsync(application, options.Host, options.Port, NullLoggerFactory.Instance);
+        var application = new ProxyApplication(options, provider, provider.BaseUrl, loggerFactory);
+        var server = await ProxyServer.StartAsync(application, options.Host, options.Port, loggerFactory);
         var instance = new ProxyInstance(provider, application, server, http);
         _proxies.Add(instance);
         return instance;

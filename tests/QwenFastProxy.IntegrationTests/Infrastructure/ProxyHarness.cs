@@ -36,16 +36,17 @@ public sealed class ProxyHarness : IAsyncDisposable
     /// Starts the simulator and the proxy. <paramref name="configure"/> adjusts the proxy's options; <paramref name="time"/>
     /// is the proxy's clock (the circuit breaker's, among others), the system clock when null.
     /// </summary>
-    public static async Task<ProxyHarness> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, SimulatorOptions? simulatorOptions = null, string? upstreamOverride = null, TimeProvider? time = null)
+    public static async Task<ProxyHarness> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, SimulatorOptions? simulatorOptions = null, string? upstreamOverride = null, TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
+        loggerFactory ??= NullLoggerFactory.Instance;
         simulatorOptions ??= new SimulatorOptions();
         simulatorOptions.RequiredBearerToken ??= UpstreamToken;
         var simulator = await QwenSimulator.StartAsync(simulatorOptions);
         var options = new ProxyOptions { Host = "127.0.0.1", Port = 0, ForwardSimulatorHeaders = true };
         options = configure?.Invoke(options) ?? options;
         var credentials = new StaticCredentials(options.ApiKey ?? UpstreamToken, options.ApiKeyMode ? null : "qwen-oauth");
-        var proxy = new ProxyApplication(options, credentials, upstreamOverride ?? simulator.BaseUrl.ToString().TrimEnd('/'), NullLoggerFactory.Instance, time);
-        var server = await ProxyServer.StartAsync(proxy, options.Host, options.Port, NullLoggerFactory.Instance);
+        var proxy = new ProxyApplication(options, credentials, upstreamOverride ?? simulator.BaseUrl.ToString().TrimEnd('/'), loggerFactory, time);
+        var server = await ProxyServer.StartAsync(proxy, options.Host, options.Port, loggerFactory);
         return new ProxyHarness(simulator, proxy, server);
     }
 
