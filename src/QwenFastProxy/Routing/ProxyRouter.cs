@@ -1,6 +1,6 @@
-using QwenFastProxy.Auth;
-using System.Globalization;
 using System.Buffers;
+using System.Globalization;
+using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
 using QwenFastProxy.Resilience;
