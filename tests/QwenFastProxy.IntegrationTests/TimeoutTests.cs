@@ -29,16 +29,8 @@ public sealed class TimeoutTests
     {
         await using var harness = await ProxyHarness.StartAsync(o => o with { ReadTimeout = TimeSpan.FromSeconds(1) });
         harness.Simulator.Options.ChunkDelay = TimeSpan.FromSeconds(60);
-        using var client = harness.CreateHttpClient();
 
-        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
-        var body = await response.Content.ReadAsStringAsync();
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var frames = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
-        Assert.Equal("data: [DONE]", frames[^1]);
-        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
-        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        await StreamEndsWithTimeoutErrorAsync(harness);
     }
 
     [Fact]
@@ -48,16 +40,9 @@ public sealed class TimeoutTests
         await using var harness = await ProxyHarness.StartAsync(o => o with { StreamingTimeout = TimeSpan.FromSeconds(1), ReadTimeout = TimeSpan.FromSeconds(30) });
         harness.Simulator.Options.ChunkCount = 200;
         harness.Simulator.Options.ChunkDelay = TimeSpan.FromMilliseconds(50);
-        using var client = harness.CreateHttpClient();
 
-        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
-        var body = await response.Content.ReadAsStringAsync();
+        var frames = await StreamEndsWithTimeoutErrorAsync(harness);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var frames = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
-        Assert.Equal("data: [DONE]", frames[^1]);
-        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
-        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.True(frames.Length > 3, "some content arrived before the timeout");
     }
 
@@ -72,6 +57,21 @@ public sealed class TimeoutTests
 
         Assert.Equal(408, response.Status);
         Assert.True(await slow.IsClosedByServerAsync());
+    }
+
+    // Streams a chat completion and checks it ended cleanly: an upstream_timeout error frame, then [DONE].
+    private static async Task<string[]> StreamEndsWithTimeoutErrorAsync(ProxyHarness harness)
+    {
+        using var client = harness.CreateHttpClient();
+        using var response = await client.PostAsync("chat/completions", Json("""{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var frames = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
+        Assert.Equal("data: [DONE]", frames[^1]);
+        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
+        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        return frames;
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

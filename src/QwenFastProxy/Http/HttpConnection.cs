@@ -116,7 +116,7 @@ internal sealed class HttpConnection
         finally
         {
             _timer.Dispose();
-            _request.Content.Release();
+            _request.Content.Dispose();
             await SettleLookaheadAsync().ConfigureAwait(false);
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);

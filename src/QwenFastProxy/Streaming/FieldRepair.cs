@@ -1,3 +1,5 @@
+using QwenFastProxy.Buffers;
+
 namespace QwenFastProxy.Streaming;
 
 /// <summary>What to do with one delta string.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using QwenFastProxy.Buffers;
 
 namespace QwenFastProxy.Streaming;
 

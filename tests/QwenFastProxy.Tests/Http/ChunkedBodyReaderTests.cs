@@ -199,7 +199,7 @@ public class ChunkedBodyReaderTests
         }
         finally
         {
-            body.Release();
+            body.Dispose();
         }
     }
 
@@ -260,7 +260,7 @@ public class ChunkedBodyReaderTests
         }
         finally
         {
-            body.Release();
+            body.Dispose();
         }
     }
 
@@ -290,7 +290,7 @@ public class ChunkedBodyReaderTests
         }
         finally
         {
-            body.Release();
+            body.Dispose();
         }
     }
 

@@ -264,7 +264,7 @@ public class ParserFuzzTests
         }
         finally
         {
-            request.Content.Release();
+            request.Content.Dispose();
         }
     }
 

@@ -1,8 +1,11 @@
 using System.Buffers;
 
-namespace QwenFastProxy.Streaming;
+namespace QwenFastProxy.Buffers;
 
-/// <summary>A growable byte buffer rented from the shared pool; <see cref="Dispose"/> returns it.</summary>
+/// <summary>
+/// A growable byte buffer rented from the shared pool (request bodies, delivered stream text, held
+/// frames); <see cref="Dispose"/> returns it.
+/// </summary>
 internal sealed class PooledBytes : IDisposable
 {
     private byte[] _buffer = [];
@@ -10,6 +13,28 @@ internal sealed class PooledBytes : IDisposable
     public int Length { get; private set; }
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
+    /// <summary>Makes room for <paramref name="total"/> bytes in all, e.g. a body of known length.</summary>
+    public void Reserve(int total) => Ensure(total);
+
+    public void Append(in ReadOnlySequence<byte> bytes)
+    {
+        Ensure(Length + (int)bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(Length));
+        Length += (int)bytes.Length;
+    }
+
+    /// <summary>Empties the buffer and gives a large one back, so an idle owner does not pin it.</summary>
+    public void Reset(int keepAtMost)
+    {
+        Length = 0;
+        if (_buffer.Length > keepAtMost)
+        {
+            Dispose();
+        }
+    }
 
     public void Append(ReadOnlySpan<byte> bytes)
     {
