@@ -33,16 +33,30 @@ internal ref struct HeadWriter
     /// <summary>A complete pre-built header line, CRLF included.</summary>
     public void Line(ReadOnlySpan<byte> line) => Write(line);
 
-    /// <summary>"name: value\r\n" with an ASCII/Latin-1 string value (upstream headers).</summary>
+    /// <summary>"name: value\r\n" with both as ASCII/Latin-1 strings (headers relayed from upstream).</summary>
+    public void Header(string name, string value)
+    {
+        WriteLatin1(name);
+        Write(": "u8);
+        WriteLatin1(value);
+        Write("\r\n"u8);
+    }
+
+    /// <summary>"name: value\r\n" with a pre-built name and an ASCII/Latin-1 string value.</summary>
     public void Header(ReadOnlySpan<byte> name, string value)
     {
         Write(name);
         Write(": "u8);
-        var bytes = Encoding.Latin1.GetByteCount(value);
-        Ensure(bytes);
-        Encoding.Latin1.GetBytes(value, _span[_written..]);
-        _written += bytes;
+        WriteLatin1(value);
         Write("\r\n"u8);
+    }
+
+    private void WriteLatin1(string text)
+    {
+        var bytes = Encoding.Latin1.GetByteCount(text);
+        Ensure(bytes);
+        Encoding.Latin1.GetBytes(text, _span[_written..]);
+        _written += bytes;
     }
 
     public void ContentLength(long length)

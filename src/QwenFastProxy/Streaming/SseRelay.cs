@@ -85,17 +85,13 @@ internal static class SseRelay
                 }
             }
         }
-        catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
         {
-            // The client left: nothing to write.
-        }
-        catch (OperationCanceledException)
-        {
-            Fail(context, repairer, exchange.IsCancellationRequested ? UpstreamErrors.StreamTimeout : UpstreamErrors.ReadTimeout(readTimeout));
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            Fail(context, repairer, UpstreamErrors.Interrupted);
+            // The client leaving needs no answer; an upstream failure ends the stream with an error frame.
+            if (UpstreamErrors.ForBrokenBody(ex, readTimeout, context.Aborted, exchange.Token) is { } error)
+            {
+                Fail(context, repairer, error);
+            }
         }
         finally
         {

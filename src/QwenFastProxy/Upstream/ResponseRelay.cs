@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
@@ -60,16 +58,6 @@ public sealed class ResponseRelay
         {
             return;
         }
-        if (isEventStream && _repair is not null && response.IsSuccessStatusCode)
-        {
-            await RelayRepairedAsync(context, content, exchange).ConfigureAwait(false);
-            return;
-        }
-        await RelayBodyAsync(context, content, isEventStream, exchange).ConfigureAwait(false);
-    }
-
-    private async ValueTask RelayRepairedAsync(RequestContext context, HttpContent content, CancellationTokenSource exchange)
-    {
         Stream body;
         try
         {
@@ -77,9 +65,22 @@ public sealed class ResponseRelay
         }
         catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
         {
-            FailAfterHead(context, isEventStream: true, UpstreamErrors.Interrupted);
+            if (!context.Aborted.IsCancellationRequested)
+            {
+                FailAfterHead(context, isEventStream, UpstreamErrors.Interrupted);
+            }
             return;
         }
+        if (isEventStream && _repair is not null && response.IsSuccessStatusCode)
+        {
+            await RelayRepairedAsync(context, body, exchange).ConfigureAwait(false);
+            return;
+        }
+        await RelayBodyAsync(context, body, isEventStream, exchange).ConfigureAwait(false);
+    }
+
+    private async ValueTask RelayRepairedAsync(RequestContext context, Stream body, CancellationTokenSource exchange)
+    {
         var logger = _logger is not null && _logger.IsEnabled(LogLevel.Debug) ? _logger : null;
         using var repairer = new StreamRepairer(_repair!, _time, logger is null ? null : (from, to, reason) => logger.StreamTransition(from, to, reason));
         try
@@ -93,21 +94,10 @@ public sealed class ResponseRelay
         }
     }
 
-    private async ValueTask RelayBodyAsync(RequestContext context, HttpContent content, bool isEventStream, CancellationTokenSource exchange)
+    private async ValueTask RelayBodyAsync(RequestContext context, Stream body, bool isEventStream, CancellationTokenSource exchange)
     {
         var output = context.Response;
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(exchange.Token);
-        Stream body;
-        try
-        {
-            body = await content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-        {
-            FailAfterHead(context, isEventStream, UpstreamErrors.Interrupted);
-            return;
-        }
-
         var readSize = isEventStream ? EventStreamReadSize : BodyReadSize;
         while (true)
         {
@@ -118,18 +108,12 @@ public sealed class ResponseRelay
             {
                 read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
             {
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-                FailAfterHead(context, isEventStream, exchange.IsCancellationRequested ? UpstreamErrors.StreamTimeout : UpstreamErrors.ReadTimeout(_readTimeout));
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                FailAfterHead(context, isEventStream, UpstreamErrors.Interrupted);
+                if (UpstreamErrors.ForBrokenBody(ex, _readTimeout, context.Aborted, exchange.Token) is { } error)
+                {
+                    FailAfterHead(context, isEventStream, error);
+                }
                 return;
             }
             if (read == 0)
@@ -153,9 +137,8 @@ public sealed class ResponseRelay
             context.Response.Abandon();
             return;
         }
-        var frame = new ArrayBufferWriter<byte>(256);
-        SseErrorFrame.Write(frame, error, closeOpenFrame: true);
-        context.Response.WriteBody(frame.WrittenSpan);
+        SseErrorFrame.Write(context.Response.Body, error, closeOpenFrame: true);
+        context.Response.Body.Commit();
         context.Response.EndBody();
     }
 
@@ -167,7 +150,7 @@ public sealed class ResponseRelay
             {
                 foreach (var value in header.Value)
                 {
-                    head.Header(Encoding.ASCII.GetBytes(header.Key), value);
+                    head.Header(header.Key, value);
                 }
             }
         }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using QwenFastProxy.TestCorpus;
 
 namespace QwenFastProxy.IntegrationTests.Observability;
 
@@ -16,20 +16,7 @@ internal static class ScrapeClient
         return Parse(await response.Content.ReadAsStringAsync());
     }
 
-    public static Dictionary<string, double> Parse(string text)
-    {
-        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.StartsWith('#'))
-            {
-                continue;
-            }
-            var space = line.LastIndexOf(' ');
-            samples.Add(line[..space], double.Parse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture));
-        }
-        return samples;
-    }
+    public static Dictionary<string, double> Parse(string text) => PrometheusText.Parse(text);
 
     public static async Task<JsonElement> StatusAsync(HttpClient client)
     {

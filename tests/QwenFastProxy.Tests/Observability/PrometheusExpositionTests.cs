@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using QwenFastProxy.Observability;
+using QwenFastProxy.TestCorpus;
 
 namespace QwenFastProxy.Tests.Observability;
 
@@ -127,18 +128,5 @@ public sealed class PrometheusExpositionTests
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    internal static Dictionary<string, double> Parse(string text)
-    {
-        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.StartsWith('#'))
-            {
-                continue;
-            }
-            var space = line.LastIndexOf(' ');
-            samples.Add(line[..space], double.Parse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture));
-        }
-        return samples;
-    }
+    internal static Dictionary<string, double> Parse(string text) => PrometheusText.Parse(text);
 }
