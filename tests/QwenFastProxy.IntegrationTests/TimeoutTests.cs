@@ -47,6 +47,31 @@ public sealed class TimeoutTests
     }
 
     [Fact]
+    public async Task TheStreamingTimeoutStillEndsAStreamOnAKeptAliveConnection()
+    {
+        // The connection reuses its timeout sources from one exchange to the next; the second stream on it must
+        // still be cut off by the exchange's deadline, not only by silence.
+        await using var harness = await ProxyHarness.StartAsync(o => o with { StreamingTimeout = TimeSpan.FromSeconds(1), ReadTimeout = TimeSpan.FromSeconds(30) });
+        await using var connection = await RawHttpConnection.ConnectAsync(harness.EndPoint);
+        var request = """{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"x"}]}""";
+        await connection.SendAsync($"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {request.Length}\r\n\r\n{request}");
+        var first = await connection.ReadResponseAsync();
+        Assert.EndsWith("data: [DONE]", first.BodyText.Trim(), StringComparison.Ordinal);
+        harness.Simulator.Options.ChunkCount = 200;
+        harness.Simulator.Options.ChunkDelay = TimeSpan.FromMilliseconds(50);
+
+        await connection.SendAsync($"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {request.Length}\r\n\r\n{request}");
+        var second = await connection.ReadResponseAsync();
+
+        var frames = second.BodyText.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(f => f.Trim()).ToArray();
+        Assert.Equal("data: [DONE]", frames[^1]);
+        using var error = JsonDocument.Parse(frames[^2]["data: ".Length..]);
+        Assert.Equal("upstream_timeout", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("longer than the configured timeout", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(frames.Length > 3, "some content arrived before the timeout");
+    }
+
+    [Fact]
     public async Task ClientSendingHeadersTooSlowlyIsCutOffWith408()
     {
         await using var harness = await ProxyHarness.StartAsync(o => o with { HeadersTimeout = TimeSpan.FromSeconds(1) });

@@ -42,7 +42,9 @@ public sealed class ProxyServer : IAsyncDisposable
             listen = options;
             options.UseQwenFastProxy(proxy);
         });
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var transportOptions = new SocketTransportOptions();
+        TransportMemory.TryUsePinnedBlocks(transportOptions);
+        var transport = new SocketTransportFactory(Options.Create(transportOptions), loggerFactory);
         var server = new KestrelServer(Options.Create(kestrelOptions), transport, loggerFactory);
         await server.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
         return new ProxyServer(server, (IPEndPoint)listen!.EndPoint);

@@ -9,7 +9,8 @@ namespace QwenFastProxy.Http;
 /// </summary>
 internal sealed class BodyWriter : IBufferWriter<byte>
 {
-    private const int MinimumChunk = 4096;
+    // A chunk opened for small writes fills exactly one pooled block, prefix and suffix included.
+    private const int MinimumChunk = ResponseOutput.PooledBlockSize - ChunkedEncoding.PrefixLength - 2;
 
     private readonly ResponseOutput _response;
     private Memory<byte> _memory;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -10,7 +11,8 @@ namespace QwenFastProxy.Http;
 /// One client connection: reads requests from the transport's <see cref="PipeReader"/> in a loop
 /// (keep-alive, pipelining), hands each to the request handler and writes the answers in order.
 /// Timeouts do not use tokens per read: one timer per connection cancels the pending read, and the
-/// loop checks which deadline passed.
+/// loop checks which deadline passed. A deadline is armed only before a wait: a head or body that is
+/// already buffered is taken without touching the timer.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the connection's lifetime and disposes everything in its finally block.")]
 internal sealed class HttpConnection
@@ -118,13 +120,15 @@ internal sealed class HttpConnection
             _timer.Dispose();
             _request.Content.Dispose();
             await SettleLookaheadAsync().ConfigureAwait(false);
+            _context.Release();
             await _input.CompleteAsync().ConfigureAwait(false);
             await _output.CompleteAsync().ConfigureAwait(false);
             _clientGone.Dispose();
         }
     }
 
-    private async Task<Outcome> ReadRequestAsync(bool first)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome> ReadRequestAsync(bool first)
     {
         _request.Reset();
         _parser.Reset();
@@ -146,7 +150,8 @@ internal sealed class HttpConnection
         return await ReadBodyAsync().ConfigureAwait(false);
     }
 
-    private async Task<Outcome> ReadHeadAsync(bool first)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome> ReadHeadAsync(bool first)
     {
         // The first request gets the headers timeout from the moment the connection opened; later ones
         // get the keep-alive timeout until their first byte, then the headers timeout.
@@ -158,20 +163,22 @@ internal sealed class HttpConnection
             {
                 var result = await ReadNextAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
-                if (!started && !buffer.IsEmpty)
-                {
-                    started = true;
-                    if (!first)
-                    {
-                        Arm(_limits.EffectiveHeadersTimeout);
-                    }
-                }
                 var reader = new SequenceReader<byte>(buffer);
                 var status = buffer.IsEmpty ? ParseStatus.Incomplete : _parser.ParseHead(ref reader, _request);
                 if (status == ParseStatus.Complete)
                 {
                     _input.AdvanceTo(reader.Position);
                     return Outcome.Ready;
+                }
+                if (!started && !buffer.IsEmpty)
+                {
+                    // The rest of the head is awaited: from here the headers timeout applies (a head that
+                    // came whole never needed it).
+                    started = true;
+                    if (!first)
+                    {
+                        Arm(_limits.EffectiveHeadersTimeout);
+                    }
                 }
                 _input.AdvanceTo(reader.Position, buffer.End);
                 if (status == ParseStatus.Error)
@@ -202,14 +209,19 @@ internal sealed class HttpConnection
         }
     }
 
-    private async Task<Outcome> ReadBodyAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome> ReadBodyAsync()
     {
-        // The head was consumed exactly, so TryRead sees only bytes that arrived after it.
+        // The head was consumed exactly, so TryRead sees only bytes that arrived after it; usually the whole
+        // body came with the head and no wait (and no deadline) is needed.
         var bodyArrived = false;
-        if (_input.TryRead(out var peek))
+        if (_input.TryRead(out var arrived))
         {
-            bodyArrived = !peek.Buffer.IsEmpty;
-            _input.AdvanceTo(peek.Buffer.Start);
+            bodyArrived = !arrived.Buffer.IsEmpty;
+            if (!bodyArrived)
+            {
+                _input.AdvanceTo(arrived.Buffer.Start);
+            }
         }
         if (!bodyArrived)
         {
@@ -233,8 +245,17 @@ internal sealed class HttpConnection
         {
             while (true)
             {
-                ArmBody(bodyStarted, received);
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                ReadResult result;
+                if (bodyArrived)
+                {
+                    result = arrived;
+                    bodyArrived = false;
+                }
+                else
+                {
+                    ArmBody(bodyStarted, received);
+                    result = await _input.ReadAsync().ConfigureAwait(false);
+                }
                 var buffer = result.Buffer;
                 if (_request.IsChunked)
                 {
@@ -296,7 +317,8 @@ internal sealed class HttpConnection
         }
     }
 
-    private async Task DispatchAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DispatchAsync()
     {
         StartLookahead();
         try

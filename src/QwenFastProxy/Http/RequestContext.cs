@@ -45,6 +45,17 @@ public sealed class RequestContext
     /// <summary>Bytes of repeated text the stutter repair kept from the client.</summary>
     public long StutterBytesRemoved { get; set; }
 
+    // The access log's strings, decoded once per connection while they stay the same (fields: mutable structs).
+    internal RememberedString LoggedPath;
+    internal RememberedString LoggedUserAgent;
+    internal RememberedString LoggedClientIp;
+
+    /// <summary>The whole exchange's deadline (linked to <see cref="Aborted"/>), reused across the connection's requests.</summary>
+    internal ReusableTimeout ExchangeTimeout { get; } = new();
+
+    /// <summary>The deadline of one upstream body read (following the exchange's for the length of a relay), reused likewise.</summary>
+    internal ReusableTimeout ReadTimeout { get; } = new();
+
     internal void Reset(CancellationToken aborted)
     {
         Aborted = aborted;
@@ -54,5 +65,12 @@ public sealed class RequestContext
         UpstreamStatus = 0;
         StutterChunksRepaired = 0;
         StutterBytesRemoved = 0;
+    }
+
+    /// <summary>Frees what the connection kept between requests, when it closes.</summary>
+    internal void Release()
+    {
+        ReadTimeout.Dispose();
+        ExchangeTimeout.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace QwenFastProxy.Http;
 
@@ -136,7 +137,13 @@ public sealed class ResponseOutput
 
     internal void EndHead(ref HeadWriter head) => head.End(KeepAlive, _http10);
 
-    /// <summary>Space for body bytes; complete with <see cref="CommitBody"/>.</summary>
+    /// <summary>
+    /// The largest write-size hint that the transport's memory pool serves: Kestrel's pinned block pool hands
+    /// out 4 KB blocks, and a larger hint makes the pipe allocate a fresh array instead (one per call).
+    /// </summary>
+    internal const int PooledBlockSize = 4096;
+
+    /// <summary>Space for body bytes; complete with <see cref="CommitBody"/>. Keep hints at or under <see cref="PooledBlockSize"/> on hot paths.</summary>
     internal Memory<byte> GetBodyMemory(int sizeHint) =>
         _chunked ? ChunkedEncoding.Begin(_writer, sizeHint) : _writer.GetMemory(sizeHint);
 
@@ -192,6 +199,7 @@ public sealed class ResponseOutput
     public void NoteError(in HttpError error) => Error = error;
 
     /// <summary>Sends what is buffered. False when the client is gone.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
         var result = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);

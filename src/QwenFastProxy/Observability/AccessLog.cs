@@ -67,9 +67,9 @@ public sealed class AccessLog : IAccessLog
             return;
         }
         _logger.AccessLine(
-            ClientIp(request.Headers, context.RemoteEndPoint),
+            ClientIp(request.Headers, context.RemoteEndPoint, ref context.LoggedClientIp),
             MethodName(request),
-            Encoding.ASCII.GetString(request.Path),
+            context.LoggedPath.Get(request.Path, Encoding.ASCII),
             response.StatusCode,
             context.UpstreamStatus,
             context.Model ?? "-",
@@ -81,11 +81,17 @@ public sealed class AccessLog : IAccessLog
             context.StutterChunksRepaired,
             context.StutterBytesRemoved,
             response.Error?.Code ?? "-",
-            request.Headers.GetString("User-Agent"u8) ?? "-");
+            request.Headers.TryGet("User-Agent"u8, out var userAgent) ? context.LoggedUserAgent.Get(userAgent, Encoding.Latin1) : "-");
     }
 
     /// <summary>The first X-Forwarded-For entry, else X-Real-IP, else the peer address.</summary>
     internal static string ClientIp(RequestHeaders headers, IPEndPoint? remote)
+    {
+        var remembered = default(RememberedString);
+        return ClientIp(headers, remote, ref remembered);
+    }
+
+    private static string ClientIp(RequestHeaders headers, IPEndPoint? remote, ref RememberedString remembered)
     {
         if (headers.TryGet("X-Forwarded-For"u8, out var forwarded))
         {
@@ -93,14 +99,14 @@ public sealed class AccessLog : IAccessLog
             var first = HttpSyntax.TrimOws(comma < 0 ? forwarded : forwarded[..comma]);
             if (!first.IsEmpty)
             {
-                return Encoding.Latin1.GetString(first);
+                return remembered.Get(first, Encoding.Latin1);
             }
         }
         if (headers.TryGet("X-Real-IP"u8, out var realIp) && !realIp.IsEmpty)
         {
-            return Encoding.Latin1.GetString(realIp);
+            return remembered.Get(realIp, Encoding.Latin1);
         }
-        return remote?.Address.ToString() ?? "-";
+        return remote?.Address.ToString() ?? "-"; // IPAddress keeps its string
     }
 
     private static string MethodName(HttpRequest request) => request.Method switch

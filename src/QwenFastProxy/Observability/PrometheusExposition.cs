@@ -30,6 +30,10 @@ public static class PrometheusExposition
     private static readonly byte[] BytesOutBlock = Header("qwenfastproxy_response_bytes_total", "counter", "Response body bytes sent to clients.", sample: true);
     private static readonly byte[] RefreshesBlock = Header("qwenfastproxy_token_refreshes_total", "counter", "OAuth access token refreshes done by this process.", sample: true);
     private static readonly byte[] RefreshFailuresBlock = Header("qwenfastproxy_token_refresh_failures_total", "counter", "OAuth access token refreshes that failed.", sample: true);
+    private static readonly byte[] AllocatedBlock = Header("qwenfastproxy_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since start (GC.GetTotalAllocatedBytes).", sample: true);
+    private static readonly byte[] CollectionsHeader = Header("qwenfastproxy_gc_collections_total", "counter", "Garbage collections since start, by generation.");
+    private static readonly byte[][] CollectionSamples = [.. Enumerable.Range(0, 3).Select(g => Encoding.UTF8.GetBytes($"qwenfastproxy_gc_collections_total{{generation=\"{g}\"}} "))];
+    private static readonly byte[] HeapBlock = Header("qwenfastproxy_gc_heap_bytes", "gauge", "Managed heap size after the last collection.", sample: true);
     private static readonly HistogramNames Ttfb = new("qwenfastproxy_time_to_first_byte_seconds", "Time from the complete request head to the first response byte.", ProxyMetrics.TimeToFirstByteBounds);
     private static readonly HistogramNames Duration = new("qwenfastproxy_request_duration_seconds", "Time from the complete request head to the end of the response.", ProxyMetrics.DurationBounds);
 
@@ -60,6 +64,14 @@ public static class PrometheusExposition
         Sample(output, BytesOutBlock, metrics.BytesOut);
         Sample(output, RefreshesBlock, metrics.TokenRefreshes);
         Sample(output, RefreshFailuresBlock, metrics.TokenRefreshFailures);
+        // Process figures: allocation per request is what the hot paths are judged by (issue 7).
+        Sample(output, AllocatedBlock, GC.GetTotalAllocatedBytes(precise: false));
+        output.Write(CollectionsHeader);
+        for (var generation = 0; generation < CollectionSamples.Length; generation++)
+        {
+            Sample(output, CollectionSamples[generation], GC.CollectionCount(generation));
+        }
+        Sample(output, HeapBlock, GC.GetGCMemoryInfo().HeapSizeBytes);
         WriteHistogram(output, Ttfb, metrics.TimeToFirstByte);
         WriteHistogram(output, Duration, metrics.Duration);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
@@ -29,6 +30,7 @@ internal sealed class ChatCompletionsEndpoint
         _defaultModelJson = JsonEncodedText.Encode(defaultModel);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(RequestContext context)
     {
         var body = context.Request.Body;
@@ -55,6 +57,7 @@ internal sealed class ChatCompletionsEndpoint
         await ForwardAsync(context, body, chat).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ForwardAsync(RequestContext context, ReadOnlyMemory<byte> body, ChatRequestBody chat)
     {
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using QwenFastProxy.Http;
 using QwenFastProxy.Upstream;
 
@@ -16,6 +17,7 @@ internal static class SseRelay
 {
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask RelayAsync(
         RequestContext context,
         Stream upstream,
@@ -27,7 +29,9 @@ internal static class SseRelay
         var response = context.Response;
         var body = response.Body;
         var reader = PipeReader.Create(upstream, ReaderOptions);
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(exchange.Token);
+        // The silence between reads, and the exchange's own end (its deadline, the client leaving).
+        var silence = context.ReadTimeout.Start(readTimeout);
+        using var followExchange = ReusableTimeout.Follow(silence, exchange.Token);
         try
         {
             while (true)

@@ -63,6 +63,22 @@ internal sealed class StreamRepairer : IDisposable
         BytesRemoved = 0;
     }
 
+    /// <summary>
+    /// Forgets the stream and gives its buffers back to the shared pool, keeping the objects themselves for the
+    /// next stream: what an object pool calls before it keeps a repairer, so an idle one holds no buffer.
+    /// </summary>
+    public void Recycle()
+    {
+        Reset();
+        foreach (var field in _spare)
+        {
+            field.Dispose(); // returns its buffers; the field stays usable and is reassigned later
+        }
+        _contiguous.Dispose();
+        _joined.Dispose();
+        _queue.Dispose();
+    }
+
     public StreamState State => _state.State;
 
     /// <summary>Malformed frames seen.</summary>

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
 using QwenFastProxy.Streaming;
@@ -14,13 +16,14 @@ namespace QwenFastProxy.Upstream;
 /// </summary>
 public sealed class ResponseRelay
 {
-    private const int BodyReadSize = 16 * 1024;
-    private const int EventStreamReadSize = 4 * 1024;
+    // One pooled output block per read, framing included: a larger hint would make the output pipe allocate.
+    private const int ReadSize = ResponseOutput.PooledBlockSize - ChunkedEncoding.PrefixLength - 2;
 
     private readonly TimeSpan _readTimeout;
     private readonly StreamRepairOptions? _repair;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
+    private readonly ObjectPool<StreamRepairer>? _repairers;
 
     /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
     /// <param name="repair">Stutter repair of event streams (STUTTER_FILTER=on), or null to relay them untouched.</param>
@@ -32,11 +35,20 @@ public sealed class ResponseRelay
         _repair = repair;
         _time = time ?? TimeProvider.System;
         _logger = logger;
+        if (repair is not null)
+        {
+            // A repairer is a dozen objects and arrays; streams reuse them instead of allocating them each time.
+            var onTransition = logger is not null && logger.IsEnabled(LogLevel.Debug)
+                ? (from, to, reason) => logger.StreamTransition(from, to, reason)
+                : (Action<StreamState, StreamState, string>?)null;
+            _repairers = new DefaultObjectPool<StreamRepairer>(new RepairerPolicy(repair, _time, onTransition), Environment.ProcessorCount * 64);
+        }
     }
 
     /// <param name="context">The exchange.</param>
     /// <param name="response">The upstream response; the caller disposes it.</param>
     /// <param name="exchange">Cancelled when the client leaves or the exchange's overall timeout passes.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RelayAsync(RequestContext context, HttpResponseMessage response, CancellationTokenSource exchange)
     {
         var content = response.Content;
@@ -79,10 +91,10 @@ public sealed class ResponseRelay
         await RelayBodyAsync(context, body, isEventStream, exchange).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RelayRepairedAsync(RequestContext context, Stream body, CancellationTokenSource exchange)
     {
-        var logger = _logger is not null && _logger.IsEnabled(LogLevel.Debug) ? _logger : null;
-        using var repairer = new StreamRepairer(_repair!, _time, logger is null ? null : (from, to, reason) => logger.StreamTransition(from, to, reason));
+        var repairer = _repairers!.Get();
         try
         {
             await SseRelay.RelayAsync(context, body, repairer, _readTimeout, exchange, _time).ConfigureAwait(false);
@@ -91,17 +103,20 @@ public sealed class ResponseRelay
         {
             context.StutterChunksRepaired = repairer.ChunksRepaired;
             context.StutterBytesRemoved = repairer.BytesRemoved;
+            _repairers.Return(repairer);
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RelayBodyAsync(RequestContext context, Stream body, bool isEventStream, CancellationTokenSource exchange)
     {
         var output = context.Response;
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(exchange.Token);
-        var readSize = isEventStream ? EventStreamReadSize : BodyReadSize;
+        // The silence between reads, and the exchange's own end (its deadline, the client leaving).
+        var silence = context.ReadTimeout.Start(_readTimeout);
+        using var followExchange = ReusableTimeout.Follow(silence, exchange.Token);
         while (true)
         {
-            var memory = output.GetBodyMemory(readSize);
+            var memory = output.GetBodyMemory(ReadSize);
             silence.CancelAfter(_readTimeout);
             int read;
             try
@@ -153,6 +168,18 @@ public sealed class ResponseRelay
                     head.Header(header.Key, value);
                 }
             }
+        }
+    }
+
+    private sealed class RepairerPolicy(StreamRepairOptions options, TimeProvider time, Action<StreamState, StreamState, string>? onTransition)
+        : PooledObjectPolicy<StreamRepairer>
+    {
+        public override StreamRepairer Create() => new(options, time, onTransition);
+
+        public override bool Return(StreamRepairer obj)
+        {
+            obj.Recycle();
+            return true;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
@@ -71,12 +72,12 @@ public sealed class UpstreamForwarder
         return SendAndRelayAsync(context, new Outgoing(ToHttpMethod(incoming), suffix, incoming.Body, hasBody), _timeouts.Request);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAndRelayAsync(RequestContext context, Outgoing outgoing, TimeSpan timeout)
     {
         // 1. One token for the whole exchange, retries and their waits included: the client leaving or the
         //    overall timeout cancels it.
-        using var exchange = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        exchange.CancelAfter(timeout);
+        var exchange = context.ExchangeTimeout.Start(timeout, context.Aborted);
         var time = _resilience.Time;
         var started = time.GetTimestamp();
         var circuit = _resilience.Circuit;

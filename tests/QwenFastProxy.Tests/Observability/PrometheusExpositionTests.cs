@@ -93,6 +93,21 @@ public sealed class PrometheusExpositionTests
     }
 
     [Fact]
+    public void ProcessFiguresFollowTheRuntime()
+    {
+        using var metrics = new ProxyMetrics();
+        var before = Parse(Write(metrics, ready: true));
+        GC.KeepAlive(new byte[64 * 1024]); // allocated between the two scrapes
+        GC.Collect(0);
+        var after = Parse(Write(metrics, ready: true));
+
+        Assert.True(after["qwenfastproxy_allocated_bytes_total"] >= before["qwenfastproxy_allocated_bytes_total"] + 64 * 1024);
+        Assert.True(after["qwenfastproxy_gc_collections_total{generation=\"0\"}"] > before["qwenfastproxy_gc_collections_total{generation=\"0\"}"]);
+        Assert.Contains("qwenfastproxy_gc_collections_total{generation=\"2\"}", after.Keys);
+        Assert.True(after["qwenfastproxy_gc_heap_bytes"] > 0);
+    }
+
+    [Fact]
     public void HistogramRowsAreCumulativeAndEndWithInfEqualToCount()
     {
         using var metrics = new ProxyMetrics();
