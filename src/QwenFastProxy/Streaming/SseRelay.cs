@@ -15,7 +15,9 @@ namespace QwenFastProxy.Streaming;
 /// </summary>
 internal static class SseRelay
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true);
+    // Zero-byte reads: while a stream waits for its next chunk (a second or more, for a slow model) it holds no
+    // buffer; one is rented only when the upstream has bytes to give.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public static async ValueTask RelayAsync(

@@ -116,11 +116,16 @@ public sealed class ResponseRelay
         using var followExchange = ReusableTimeout.Follow(silence, exchange.Token);
         while (true)
         {
-            var memory = output.GetBodyMemory(ReadSize);
             silence.CancelAfter(_readTimeout);
             int read;
             try
             {
+                if (isEventStream)
+                {
+                    // Wait for the next event without holding an output block: a slow stream idles most of the time.
+                    await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
+                }
+                var memory = output.GetBodyMemory(ReadSize);
                 read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
