@@ -10,7 +10,7 @@ namespace QwenFastProxy.Http;
 internal sealed class BodyWriter : IBufferWriter<byte>
 {
     // A chunk opened for small writes fills exactly one pooled block, prefix and suffix included.
-    private const int MinimumChunk = ResponseOutput.PooledBlockSize - ChunkedEncoding.PrefixLength - 2;
+    private const int MinimumChunk = ResponseOutput.PooledBodyBytes;
 
     private readonly ResponseOutput _response;
     private Memory<byte> _memory;

@@ -143,6 +143,9 @@ public sealed class ResponseOutput
     /// </summary>
     internal const int PooledBlockSize = 4096;
 
+    /// <summary>Body bytes that fit in one pooled block with their chunk framing: the read size of a relay.</summary>
+    internal const int PooledBodyBytes = PooledBlockSize - ChunkedEncoding.PrefixLength - 2;
+
     /// <summary>Space for body bytes; complete with <see cref="CommitBody"/>. Keep hints at or under <see cref="PooledBlockSize"/> on hot paths.</summary>
     internal Memory<byte> GetBodyMemory(int sizeHint) =>
         _chunked ? ChunkedEncoding.Begin(_writer, sizeHint) : _writer.GetMemory(sizeHint);

@@ -85,12 +85,6 @@ public sealed class AccessLog : IAccessLog
     }
 
     /// <summary>The first X-Forwarded-For entry, else X-Real-IP, else the peer address.</summary>
-    internal static string ClientIp(RequestHeaders headers, IPEndPoint? remote)
-    {
-        var remembered = default(RememberedString);
-        return ClientIp(headers, remote, ref remembered);
-    }
-
     private static string ClientIp(RequestHeaders headers, IPEndPoint? remote, ref RememberedString remembered)
     {
         if (headers.TryGet("X-Forwarded-For"u8, out var forwarded))

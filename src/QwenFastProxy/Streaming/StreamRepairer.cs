@@ -193,19 +193,8 @@ internal sealed class StreamRepairer : IDisposable
 
     public void Dispose()
     {
-        foreach (var field in _fields)
-        {
-            field.Dispose();
-        }
-        foreach (var field in _spare)
-        {
-            field.Dispose();
-        }
-        _fields.Clear();
+        Recycle();
         _spare.Clear();
-        _contiguous.Dispose();
-        _joined.Dispose();
-        _queue.Dispose();
     }
 
     private void Settle(IBufferWriter<byte> output)

@@ -16,11 +16,7 @@ namespace QwenFastProxy.Upstream;
 /// </summary>
 public sealed class ResponseRelay
 {
-    // One pooled output block per read, framing included: a larger hint would make the output pipe allocate.
-    private const int ReadSize = ResponseOutput.PooledBlockSize - ChunkedEncoding.PrefixLength - 2;
-
     private readonly TimeSpan _readTimeout;
-    private readonly StreamRepairOptions? _repair;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly ObjectPool<StreamRepairer>? _repairers;
@@ -32,7 +28,6 @@ public sealed class ResponseRelay
     public ResponseRelay(TimeSpan readTimeout, StreamRepairOptions? repair = null, TimeProvider? time = null, ILogger? logger = null)
     {
         _readTimeout = readTimeout;
-        _repair = repair;
         _time = time ?? TimeProvider.System;
         _logger = logger;
         if (repair is not null)
@@ -52,12 +47,15 @@ public sealed class ResponseRelay
     public async ValueTask RelayAsync(RequestContext context, HttpResponseMessage response, CancellationTokenSource exchange)
     {
         var content = response.Content;
-        var isEventStream = string.Equals(content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        // The content type as the upstream sent it: parsing it into a MediaTypeHeaderValue and formatting it back
+        // cost a parse and a string per response.
+        var contentType = content.Headers.NonValidated.TryGetValues("Content-Type", out var values) ? values.ToString() : null;
+        var isEventStream = contentType is not null && UpstreamHeaders.IsEventStream(contentType);
 
         var head = context.Response.BeginHead((int)response.StatusCode, isEventStream ? -1 : content.Headers.ContentLength ?? -1);
-        if (content.Headers.ContentType is { } contentType)
+        if (contentType is not null)
         {
-            head.Header("Content-Type"u8, contentType.ToString());
+            head.Header("Content-Type"u8, contentType);
         }
         if (isEventStream)
         {
@@ -83,7 +81,7 @@ public sealed class ResponseRelay
             }
             return;
         }
-        if (isEventStream && _repair is not null && response.IsSuccessStatusCode)
+        if (isEventStream && _repairers is not null && response.IsSuccessStatusCode)
         {
             await RelayRepairedAsync(context, body, exchange).ConfigureAwait(false);
             return;
@@ -125,7 +123,7 @@ public sealed class ResponseRelay
                     // Wait for the next event without holding an output block: a slow stream idles most of the time.
                     await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
                 }
-                var memory = output.GetBodyMemory(ReadSize);
+                var memory = output.GetBodyMemory(ResponseOutput.PooledBodyBytes);
                 read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)

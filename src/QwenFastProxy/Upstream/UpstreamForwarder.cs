@@ -355,7 +355,7 @@ public sealed class UpstreamForwarder
     {
         var content = response.Content;
         if (content.Headers.ContentLength is not (> 0 and <= MaxInspectedErrorBytes)
-            || string.Equals(content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            || (content.Headers.NonValidated.TryGetValues("Content-Type", out var contentType) && UpstreamHeaders.IsEventStream(contentType.ToString())))
         {
             return default;
         }

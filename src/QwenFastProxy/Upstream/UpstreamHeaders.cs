@@ -71,6 +71,14 @@ internal static class UpstreamHeaders
         }
     }
 
+    /// <summary>True when a raw <c>Content-Type</c> value names <c>text/event-stream</c> (parameters ignored).</summary>
+    public static bool IsEventStream(string contentType)
+    {
+        var value = contentType.AsSpan();
+        var semicolon = value.IndexOf(';');
+        return (semicolon < 0 ? value : value[..semicolon]).Trim().Equals("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>True for upstream response headers worth passing to the client.</summary>
     public static bool IsForwardedResponseHeader(string name) =>
         name.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)
