@@ -22,8 +22,10 @@ public sealed record StutterCase(string Name, IReadOnlyList<string> Payloads, IR
 /// tests (the real proxy in front of the simulator, read by the OpenAI SDK).
 ///
 /// Rules chosen where a case is genuinely ambiguous (see README, "Stream repair"):
-/// - A chunk that extends everything delivered by one or two bytes at the very start ("6" then "66")
-///   is read as genuine unless the next chunk continues it ("6", "66", "666" reads as cumulative).
+/// - A chunk that extends a delivered word ("The" then "The quick", "I" then "I'm") is cumulative at once.
+/// - A chunk that extends a number, a single mark or a letter followed by letters ("6" then "66",
+///   "#" then "## Title", "谢" then "谢你") is read as genuine unless the next chunk continues it
+///   ("6", "66", "666" reads as cumulative).
 /// - Short exact repeats ("=", "**", "ab") are genuine; a repeat of 64 bytes or more is a replay;
 ///   in between, the next chunk decides.
 /// </summary>
@@ -86,7 +88,8 @@ public static class StutterCorpus
 
     private static string Quote(string text) => JsonSerializer.Serialize(text, Relaxed);
 
-    private static StutterCase Stream(string name, IEnumerable<string> contentChunks, string expected, bool usage = false)
+    /// <summary>A content-only stream: the role chunk, one chunk per text, a finish chunk (and a usage chunk).</summary>
+    public static StutterCase Stream(string name, IEnumerable<string> contentChunks, string expected, bool usage = false)
     {
         var payloads = new List<string> { Chunk(content: "", role: "assistant") };
         payloads.AddRange(contentChunks.Select(c => Chunk(content: c)));
@@ -128,6 +131,20 @@ public static class StutterCorpus
             Stream("ambiguous-dashes-read-as-cumulative", ["-", "--", "---"], "---"),
             Stream("genuine-newlines", ["\n", "\n", "\n\n"], "\n\n\n\n"),
             Stream("genuine-empty-deltas", ["Hi", "", " there", ""], "Hi there"),
+
+            // Qwen's usual stutter: two cumulative chunks, then deltas. A word repeated with no
+            // separator is never genuine text, so the second chunk is repaired at once, unheld.
+            Stream("k2-the-quick", ["The", "The quick", " brown fox"], "The quick brown fox"),
+            Stream("k2-contraction", ["I'll", "I'll help you", " fix"], "I'll help you fix"),
+            Stream("k2-word-and-comma", ["Yes,", "Yes, that", " is correct."], "Yes, that is correct."),
+            Stream("k2-single-letter-then-apostrophe", ["I", "I'm", " sure"], "I'm sure"),
+            Stream("k2-code-fence", ["```", "```python", "\nprint(1)\n```"], "```python\nprint(1)\n```"),
+            Stream("k2-cjk-word", ["你好", "你好，世界", "！"], "你好，世界！"),
+            // Left open by rule (README): read as genuine when the next chunk does not continue them.
+            Stream("open-hash-then-heading", ["#", "## Title"], "### Title"),
+            Stream("open-digit-then-number", ["1", "12"], "112"),
+            Stream("open-letter-then-letters", ["谢", "谢你", "。"], "谢谢你。"),
+            Stream("open-periodic-laughter", ["ha", "haha"], "hahaha"),
         };
 
         // A snapshot cut inside a character: the tail waits for the snapshot that completes it.

@@ -24,7 +24,7 @@ internal static class ServeCommand
 
     // The demo's upstream stutters like Qwen's: its first chunks repeat the text so far. With
     // STUTTER_FILTER=on (the default) the client sees clean text; with off, the duplication.
-    private const int DemoCumulativeChunks = 3;
+    private const int DemoCumulativeChunks = 2;
 
     public static async Task<int> RunAsync(
         ProxyOptions options, Func<string, string?> environment, ConsoleInfo console, TextWriter stdout, TextWriter stderr, CancellationToken externalStop)

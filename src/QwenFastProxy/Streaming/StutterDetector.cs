@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace QwenFastProxy.Streaming;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace QwenFastProxy.Streaming;
 /// <item><b>prefix</b>: how long the text shared with what was delivered is. A genuine delta can start
 /// with the whole text so far only when that text is a few bytes long ("6" then "66"), so the factor
 /// saturates with length: 1 − e^(−n/6) for an extension, slower (√(n/64), full at qwen-code's 64) for an exact repeat, because
-/// genuine streams repeat short pieces ("=", "**", a repeated code line) all the time.</item>
+/// genuine streams repeat short pieces ("=", "**", a repeated code line) all the time. An extension of
+/// a word is full evidence at any length (<see cref="RepeatsAWord"/>).</item>
 /// <item><b>length progression</b>: a cumulative chunk is about as long as everything so far plus one
 /// delta; a genuine one is about as long as a typical delta.</item>
 /// <item><b>similarity</b>: Levenshtein similarity of the overlapping window (the last 64 bytes of what
@@ -33,6 +36,9 @@ internal static class StutterDetector
     private const double SimilarityWeight = 0.15;
     private const double TimingWeight = 0.10;
 
+    // Beyond this the prefix factor is above 0.995 on its own (1 − e^(−32/6)).
+    private const int WordEvidenceMaxBytes = 32;
+
     // Window of the similarity factor: long enough to see a revision, short enough to stay cheap.
     private const int SimilarityWindow = 64;
 
@@ -43,8 +49,47 @@ internal static class StutterDetector
     /// <param name="timing">The timing factor from <see cref="TimingFactor"/>.</param>
     public static double ExtensionConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
     {
-        var prefix = 1 - Math.Exp(-delivered.Length / 6.0);
+        var prefix = RepeatsAWord(delivered, chunk) ? 1 : 1 - Math.Exp(-delivered.Length / 6.0);
         return Combine(prefix, LengthFactor(chunk.Length, delivered.Length, typicalDelta), Similarity(delivered, chunk), timing);
+    }
+
+    /// <summary>
+    /// Word evidence for a chunk that starts with everything delivered and extends it: read as genuine,
+    /// the text would repeat a whole word or mark with no separator ("The", "The quick" → "TheThe quick";
+    /// "I", "I'll" → "II'll"; "```", "```python" → "``````python"), which models do not write. It holds
+    /// when the delivered text has two or more characters and is not a number (a letter among them, or
+    /// punctuation and symbols only), or is a single letter that the chunk follows with a space or
+    /// punctuation. Left to the other factors: numbers ("6" → "66", "1" → "1. Step"), a single mark
+    /// ("#" → "## Title", "-" → "- item"), a letter followed by letters ("a" → "ab", "谢" → "谢谢你"),
+    /// whitespace, and a chunk that repeats the text again ("ha" → "haha", "--" → "---").
+    /// </summary>
+    public static bool RepeatsAWord(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk)
+    {
+        // Longer texts are confirmed by the prefix length alone; this bounds the work per chunk.
+        if (delivered.IsEmpty || delivered.Length > WordEvidenceMaxBytes || chunk.Length <= delivered.Length)
+        {
+            return false;
+        }
+        var extension = chunk[delivered.Length..];
+        if (extension.StartsWith(delivered) || delivered.StartsWith(extension))
+        {
+            return false; // periodic: "ha", "haha" is as likely laughter as a snapshot
+        }
+        var runes = new RawJsonRunes(delivered);
+        Rune first = default;
+        var count = 0;
+        bool hasLetter = false, marksOnly = true;
+        while (runes.TryNext(out var rune))
+        {
+            first = count++ == 0 ? rune : first;
+            hasLetter |= Rune.IsLetter(rune);
+            marksOnly &= Rune.IsPunctuation(rune) || Rune.IsSymbol(rune);
+        }
+        if (count == 1)
+        {
+            return Rune.IsLetter(first) && new RawJsonRunes(extension).TryNext(out var next) && (Rune.IsWhiteSpace(next) || Rune.IsPunctuation(next));
+        }
+        return hasLetter || marksOnly;
     }
 
     /// <summary>Confidence that <paramref name="chunk"/> (equal to, or a prefix of, <paramref name="delivered"/>) is a replay.</summary>
