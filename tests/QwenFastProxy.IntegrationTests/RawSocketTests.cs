@@ -10,6 +10,7 @@ public sealed class RawSocketTests : IAsyncLifetime
 {
     private const string ChatJson = """{"model":"qwen3-coder-plus","messages":[{"role":"user","content":"hi"}]}""";
     private const string StreamJson = """{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string ChunkedHead = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
     private ProxyHarness _harness = null!;
 
     public async Task InitializeAsync() => _harness = await ProxyHarness.StartAsync(o => o with { MaxRequestBodyBytes = 4096, MaxRequestHeaderBytes = 2048 });
@@ -149,6 +150,58 @@ public sealed class RawSocketTests : IAsyncLifetime
         Assert.True(await connection.IsClosedByServerAsync()); // the pipelined request after it is not served
     }
 
+    [Theory]
+    [InlineData(false, "{\"model\": \"qwen3-coder-plus\", ")]
+    [InlineData(true, "{\"model\": \"qwen3-coder-plus\", ")]
+    [InlineData(false, "[1, 2]")]
+    [InlineData(true, "{\"model\": \"qwen3-coder-plus\"} {}")]
+    public async Task InvalidChatBodyGets400AndTheConnectionStaysOpen(bool chunked, string json)
+    {
+        await using var connection = await RawHttpConnection.ConnectAsync(_harness.EndPoint);
+
+        await connection.SendAsync(chunked ? PostChunked(json) : Post(json));
+        var refused = await connection.ReadResponseAsync();
+
+        // The framing was fine and the body was read whole: only its content is refused.
+        Assert.Equal(400, refused.Status);
+        Assert.False(refused.ClosesConnection);
+        using (var error = JsonDocument.Parse(refused.Body))
+        {
+            var detail = error.RootElement.GetProperty("error");
+            Assert.False(string.IsNullOrWhiteSpace(detail.GetProperty("message").GetString()));
+            Assert.Equal("invalid_request_error", detail.GetProperty("type").GetString());
+            Assert.Equal("invalid_request_body", detail.GetProperty("code").GetString());
+        }
+
+        await connection.SendAsync(Post(ChatJson));
+        var served = await connection.ReadResponseAsync();
+
+        Assert.Equal(200, served.Status);
+        Assert.Contains(SimulatorOptions.DefaultResponseText, served.BodyText);
+        var seen = Assert.Single(_harness.Simulator.Requests.Snapshot()); // the refused body never went upstream
+        Assert.Equal(ChatJson, Encoding.UTF8.GetString(seen.Body));
+    }
+
+    [Fact]
+    public async Task BadChunkSizeGets400AndTheConnectionCloses()
+    {
+        await using var connection = await RawHttpConnection.ConnectAsync(_harness.EndPoint);
+        var spaceAfterSize = ChunkedHead + $"{ChatJson.Length:x} \r\n{ChatJson}\r\n0\r\n\r\n";
+
+        await connection.SendAsync(spaceAfterSize + Post(ChatJson));
+        var refused = await connection.ReadResponseAsync();
+
+        // Unlike a bad body, a bad frame leaves the end of the request unknown: nothing after it is read.
+        Assert.Equal(400, refused.Status);
+        Assert.True(refused.ClosesConnection);
+        using (var error = JsonDocument.Parse(refused.Body))
+        {
+            Assert.Equal("invalid_request", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+        Assert.True(await connection.IsClosedByServerAsync());
+        Assert.Equal(0, _harness.Simulator.Requests.Count);
+    }
+
     [Fact]
     public async Task OversizedHeaderSectionGets431()
     {
@@ -194,4 +247,7 @@ public sealed class RawSocketTests : IAsyncLifetime
 
     private static string Post(string json) =>
         $"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\n\r\n{json}";
+
+    private static string PostChunked(string json) =>
+        ChunkedHead + $"{Encoding.UTF8.GetByteCount(json):x}\r\n{json}\r\n0\r\n\r\n";
 }

@@ -142,8 +142,8 @@ internal sealed class ChunkedBodyReader
         return status;
     }
 
-    // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (RFC 9112 §7.1.1). Leading zeros are
-    // valid; a value that would not fit in a long is an overflow attempt.
+    // chunk-size = 1*HEXDIG, then only chunk-ext (RFC 9112 §7.1.1). Leading zeros are valid; a value that
+    // would not fit in a long is an overflow attempt.
     private static bool TryParseSize(ReadOnlySpan<byte> line, out long size)
     {
         size = 0;
@@ -167,17 +167,16 @@ internal sealed class ChunkedBodyReader
     // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), chunk-ext-name = token,
     // chunk-ext-val = token / quoted-string (RFC 9112 §7.1.1). Extensions are ignored, but only once they
     // parse: anything else after the size is a framing this proxy and the next hop may read differently.
+    // BWS is only ever followed by ";" or "=": whitespace right before the CRLF ("5 ", "0\t", "5;a ") is
+    // outside the grammar, and implementations split on it (trim, refuse, or read the size as ending
+    // there), which is the disagreement request smuggling feeds on.
     private static bool IsChunkExtensions(ReadOnlySpan<byte> s)
     {
         var i = 0;
-        while (true)
+        while (i < s.Length) // every pass consumes at least ";" and one name byte, or fails
         {
             i = SkipWhitespace(s, i);
-            if (i == s.Length)
-            {
-                return true;
-            }
-            if (s[i] != (byte)';')
+            if (i == s.Length || s[i] != (byte)';')
             {
                 return false;
             }
@@ -187,12 +186,13 @@ internal sealed class ChunkedBodyReader
             {
                 return false;
             }
-            i = SkipWhitespace(s, nameEnd);
-            if (i == s.Length || s[i] != (byte)'=')
+            i = nameEnd;
+            var equals = SkipWhitespace(s, i);
+            if (equals == s.Length || s[equals] != (byte)'=')
             {
-                continue;
+                continue; // no value: whitespace after the name is BWS only if another ";" follows
             }
-            i = SkipWhitespace(s, i + 1);
+            i = SkipWhitespace(s, equals + 1);
             if (i < s.Length && s[i] == (byte)'"')
             {
                 i = QuotedStringEnd(s, i);
@@ -211,6 +211,7 @@ internal sealed class ChunkedBodyReader
                 i = valueEnd;
             }
         }
+        return true;
     }
 
     private static int SkipWhitespace(ReadOnlySpan<byte> s, int i)

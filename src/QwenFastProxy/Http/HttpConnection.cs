@@ -346,6 +346,8 @@ internal sealed class HttpConnection
 
     private Outcome Reject(in HttpError error)
     {
+        // The head or body could not be read to its end, so where the next request starts is unknown: the
+        // connection closes. Errors a handler writes about a request read whole do not come through here.
         _response.Reset(keepAlive: false, http10: _request.IsHttp10);
         _response.WriteError(error);
         return Outcome.Rejected;

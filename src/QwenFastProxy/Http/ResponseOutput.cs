@@ -87,7 +87,11 @@ public sealed class ResponseOutput
         }
     }
 
-    /// <summary>An OpenAI-shaped error response.</summary>
+    /// <summary>
+    /// An OpenAI-shaped error response. It leaves keep-alive alone: the status does not tell a broken framing
+    /// from a bad body on a well-framed request (both are 400), so whoever knows closes the connection first
+    /// (<see cref="ForceClose"/>, or the connection loop's own refusals).
+    /// </summary>
     public void WriteError(in HttpError error) => WriteError(error, default);
 
     /// <summary>An OpenAI-shaped error response with extra header lines (each with CRLF), e.g. a <c>Retry-After</c>.</summary>
@@ -96,11 +100,6 @@ public sealed class ResponseOutput
     public void WriteError(in HttpError error, ReadOnlySpan<byte> extraHeaderLines)
     {
         Error = error;
-        if (error.Status is 400 or 408 or 413 or 414 or 431 or 505 or 501)
-        {
-            // Refusals of the request's framing: the rest of the stream cannot be trusted.
-            KeepAlive = false;
-        }
         ReadOnlySpan<byte> body = ErrorBody.ToBytes(error);
         var head = new HeadWriter(_writer);
         StartHead(ref head, error.Status);

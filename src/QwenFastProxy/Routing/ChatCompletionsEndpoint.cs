@@ -36,6 +36,7 @@ internal sealed class ChatCompletionsEndpoint
         var body = context.Request.Body;
         if (!ChatRequestBody.TryParse(body.Span, out var chat, out var error))
         {
+            // The body was framed correctly and read whole, so the connection stays open for the next request.
             context.Response.WriteError(new HttpError(400, error!, "invalid_request_body"));
             return;
         }

@@ -43,6 +43,8 @@ public sealed class HostileRequestTests : IAsyncLifetime
         ["te 'cHuNkEd'"] = (Head + "transfer-encoding: cHuNkEd\r\n\r\n{HEX}\r\n{BODY}\r\n0\r\n\r\n", 200),
         ["chunk size with leading zeros"] = (Head + "Transfer-Encoding: chunked\r\n\r\n000{HEX}\r\n{BODY}\r\n0000\r\n\r\n", 200),
         ["chunk extensions and trailer"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX} ; name=value;x=\"q\"\r\n{BODY}\r\n0;last\r\nX-Trailer: t\r\n\r\n", 200),
+        // RFC 9112 §7.1.1: BWS before ";" is part of chunk-ext, on the last chunk too.
+        ["chunk size, tab, extension"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX}\t;x=y\r\n{BODY}\r\n0 ;last\r\n\r\n", 200),
         // RFC 9112 §3.2.2: absolute-form is accepted; the authority is ignored (one upstream).
         ["absolute-form target"] = ("POST http://other.example/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {LEN}\r\n\r\n{BODY}", 200),
         ["host with port and ipv6 literal"] = (Line + "Host: [::1]:8080\r\nContent-Type: application/json\r\nContent-Length: {LEN}\r\n\r\n{BODY}", 200),
@@ -82,6 +84,12 @@ public sealed class HostileRequestTests : IAsyncLifetime
         ["chunk size 0x prefix"] = (Head + "Transfer-Encoding: chunked\r\n\r\n0x{HEX}\r\n{BODY}\r\n0\r\n\r\n", 400),
         ["chunk size missing"] = (Head + "Transfer-Encoding: chunked\r\n\r\n;ext\r\n{BODY}\r\n0\r\n\r\n", 400),
         ["chunk size with space inside"] = (Head + "Transfer-Encoding: chunked\r\n\r\n1 0\r\n{BODY}\r\n0\r\n\r\n", 400),
+        // BWS is only allowed before a chunk extension: with none after it, the size line is outside the grammar.
+        ["chunk size followed by a space"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX} \r\n{BODY}\r\n0\r\n\r\n", 400),
+        ["chunk size followed by a tab"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX}\t\r\n{BODY}\r\n0\r\n\r\n", 400),
+        ["last chunk size followed by a space"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX}\r\n{BODY}\r\n0 \r\n\r\n", 400),
+        ["last chunk size followed by a tab"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX}\r\n{BODY}\r\n0\t\r\n\r\n", 400),
+        ["chunk extension followed by a space"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX};x \r\n{BODY}\r\n0\r\n\r\n", 400),
         ["chunk extension very long"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX};x=" + new string('a', 5000) + "\r\n{BODY}\r\n0\r\n\r\n", 400),
         ["chunk extension with NUL"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX};x{00}y\r\n{BODY}\r\n0\r\n\r\n", 400),
         ["chunk extension with bare CR"] = (Head + "Transfer-Encoding: chunked\r\n\r\n{HEX};x\ry\r\n{BODY}\r\n0\r\n\r\n", 400),

@@ -26,10 +26,17 @@ public class ChunkedBodyReaderTests
     [InlineData("5;a;b=c;d=\"e\"\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5 ; name = value\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5\t;name\r\nhello\r\n0\r\n\r\n", "hello")]
+    // BWS is allowed where an extension follows, on data chunks and the last chunk alike.
+    [InlineData("5 ;x\r\nhello\r\n0\r\n\r\n", "hello")]
+    [InlineData("5;x\r\nhello\r\n0\r\n\r\n", "hello")]
+    [InlineData("5\t;x=y\r\nhello\r\n0\r\n\r\n", "hello")]
+    [InlineData("5;a ;b\r\nhello\r\n0 ;last\r\n\r\n", "hello")]
     [InlineData("5;ext=\"caf{e9}\"\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5;ext=\"a\\\"b\\\\c\"\r\nhello\r\n0\r\n\r\n", "hello")]
     [InlineData("5\r\nhello\r\n0\r\nX-Trailer: v\r\nChecksum: abc\r\n\r\n", "hello")]
     [InlineData("5\r\nhello\r\n0\r\nX-Empty:\r\n\r\n", "hello")]
+    // A trailer is a field line: OWS around its value is allowed, unlike whitespace after a chunk size.
+    [InlineData("5\r\nhello\r\n0\r\nX-T: \tv \t\r\n\r\n", "hello")]
     [InlineData("3\r\n\r\n\n\r\n0\r\n\r\n", "\r\n\n")]
     [InlineData("2\r\n{00}{ff}\r\n0\r\n\r\n", "{00}{ff}")]
     public void DecodesValidBodies(string raw, string expectedBody)
@@ -82,6 +89,18 @@ public class ChunkedBodyReaderTests
     [InlineData("-1\r\nhello\r\n0\r\n\r\n", 400)]
     [InlineData("+5\r\nhello\r\n0\r\n\r\n", 400)]
     [InlineData("5 5\r\nhello\r\n0\r\n\r\n", 400)]
+    // Whitespace before the CRLF is BWS with no extension after it: outside the chunk grammar, on a
+    // data chunk, on the last chunk, and after an extension name or value.
+    [InlineData("5 \r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5\t\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5 \t \r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("0 \r\n\r\n", 400)]
+    [InlineData("0\t\r\n\r\n", 400)]
+    [InlineData("5\r\nhello\r\n0 \r\n\r\n", 400)]
+    [InlineData("5;x \r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;x=y\t\r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5;x=\"q\" \r\nhello\r\n0\r\n\r\n", 400)]
+    [InlineData("5\r\nhello\r\n0;last \r\n\r\n", 400)]
     // Sizes that do not fit in a signed 64-bit integer are overflow attempts.
     [InlineData("8000000000000000\r\n", 400)]
     [InlineData("10000000000000000\r\n", 400)]
@@ -219,6 +238,9 @@ public class ChunkedBodyReaderTests
         "5;a=b{01}\r\nhello\r\n0\r\n\r\n",
         "0\r\nX-T: " + new string('t', 300) + "\r\n\r\n",
         "0\r\n folded\r\n\r\n",
+        "5 \r\nhello\r\n0\r\n\r\n",
+        "5\r\nhello\r\n0\t\r\n\r\n",
+        "5 ;x\r\nhello\r\n0\r\n\r\n",
     ];
 
     [Theory]

@@ -291,6 +291,8 @@ public class HttpConnectionTests
         { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n", 400 },
         { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400 },
         { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400 },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n", 400 },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\t\r\n\r\n", 400 },
     };
 
     [Theory]
@@ -329,6 +331,49 @@ public class HttpConnectionTests
         await h.WaitForEndAsync();
         Assert.Equal("/first", Assert.Single(h.Handler.Requests).Target);
         Assert.Equal([200, 400], h.AccessLog.Statuses);
+    }
+
+    public static TheoryData<string, string> WellFramedBadBodies => new()
+    {
+        { "POST /bad HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{nope", "{nope" },
+        { "POST /bad HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{n\r\n3 ;x\r\nope\r\n0\r\n\r\n", "{nope" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WellFramedBadBodies))]
+    public async Task KeepsTheConnectionAfterAHandlerErrorOnAWellFramedRequest(string raw, string body)
+    {
+        await using var h = new ConnectionHarness(respond: RefuseBadTarget);
+
+        await h.SendAsync(raw + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        // A 400 about the content, not the framing: the request was read to its end, so the one after it is served.
+        AssertOpenAiError(await h.Responses.ReadResponseAsync(), 400, closes: false);
+        Assert.Equal(200, (await h.Responses.ReadResponseAsync()).Status);
+        Assert.False(h.Connection.IsCompleted);
+
+        await h.CloseInputAsync();
+        await h.Responses.AssertClosedAsync();
+        await h.WaitForEndAsync();
+        Assert.Equal([("/bad", body), ("/next", "")], h.Handler.Requests.Select(r => (r.Target, r.Body)));
+        Assert.Equal([400, 200], h.AccessLog.Statuses);
+    }
+
+    [Fact]
+    public async Task AHandlerThatForcesCloseEndsTheConnectionAfterItsError()
+    {
+        await using var h = new ConnectionHarness(respond: context =>
+        {
+            context.Response.ForceClose();
+            return RefuseBadTarget(context);
+        });
+
+        await h.SendAsync("POST /bad HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{nopeGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        AssertOpenAiError(await h.Responses.ReadResponseAsync(), 400);
+        await h.Responses.AssertClosedAsync();
+        await h.WaitForEndAsync();
+        Assert.Equal("/bad", Assert.Single(h.Handler.Requests).Target);
     }
 
     [Fact]
@@ -627,11 +672,25 @@ public class HttpConnectionTests
 
     // ---------------------------------------------------------------- helpers
 
-    private static void AssertOpenAiError(RawResponse response, int expectedStatus)
+    /// <summary>Answers <c>/bad</c> with a 400 about its content, anything else with 200.</summary>
+    private static ValueTask RefuseBadTarget(RequestContext context)
+    {
+        if (context.Request.TargetString() == "/bad")
+        {
+            context.Response.WriteError(new HttpError(400, "The request body is not valid JSON.", "invalid_request_body"));
+        }
+        else
+        {
+            context.Response.WriteComplete(200, "Content-Type: text/plain\r\n"u8, "ok"u8);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private static void AssertOpenAiError(RawResponse response, int expectedStatus, bool closes = true)
     {
         Assert.Equal(expectedStatus, response.Status);
         Assert.Equal("application/json", response.Header("Content-Type"));
-        Assert.Equal("close", response.Header("Connection"));
+        Assert.Equal(closes ? "close" : null, response.Header("Connection"));
         Assert.Equal(Encoding.UTF8.GetByteCount(response.Body).ToString(CultureInfo.InvariantCulture), response.Header("Content-Length"));
 
         using var json = JsonDocument.Parse(response.Body);
