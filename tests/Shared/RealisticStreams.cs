@@ -8,22 +8,23 @@ namespace QwenFastProxy.TestCorpus;
 public sealed record FamilyMember(string Variant, IReadOnlyList<string> Deltas, StutterCase Case)
 {
     /// <summary>
-    /// True when the stream opens with a chunk that the repair must leave open by rule (README, "Stream
-    /// repair"): one character that is not a letter followed by a space or punctuation ("-" then "- item",
-    /// "1" then "1. Step", "可" then "可以"). Repeated at K = 2 such a chunk reads equally well as genuine,
-    /// and the proxy then keeps it rather than risk losing text.
+    /// True when the stream opens with a chunk that the repair leaves open by rule (README, "Stream
+    /// repair"): not a word, so that repeated at K = 2 it reads equally well as genuine and is kept as
+    /// such rather than risk losing text. Open: one character other than a letter followed by a space or
+    /// punctuation ("-" then "- item", "1" then "1. Step", "可" then "可以"), or several with no letter
+    /// that are not all punctuation and symbols ("1." then "1. Step").
     /// </summary>
     public bool OpensAmbiguously
     {
         get
         {
-            var first = StringInfo.GetNextTextElementLength(Deltas[0]) == Deltas[0].Length ? Deltas[0] : null;
-            if (first is null)
+            var runes = Deltas[0].EnumerateRunes().ToList();
+            if (runes.Count == 1)
             {
-                return false;
+                var next = Deltas.Count > 1 && Deltas[1].Length > 0 ? Rune.GetRuneAt(Deltas[1], 0) : new Rune('x');
+                return !(Rune.IsLetter(runes[0]) && (Rune.IsWhiteSpace(next) || Rune.IsPunctuation(next)));
             }
-            var next = Deltas.Count > 1 && Deltas[1].Length > 0 ? Deltas[1][0] : 'x';
-            return !(char.IsLetter(first, 0) && (char.IsWhiteSpace(next) || char.IsPunctuation(next)));
+            return !runes.Any(Rune.IsLetter) && !runes.All(r => Rune.IsPunctuation(r) || Rune.IsSymbol(r));
         }
     }
 }
