@@ -249,7 +249,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
         {
             // A refresh failed a moment ago: use the token while it lasts, then say why there is none.
             return mustWait
-                ? UpstreamCredential.Unavailable(new HttpError(503, $"Refreshing the Qwen access token failed ({failure}); the proxy retries shortly.", "token_refresh_failed"))
+                ? UpstreamCredential.Unavailable(ProxyErrors.TokenRefreshFailed(failure))
                 : current.Credential;
         }
 
@@ -273,7 +273,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
                 failure = _lastFailure ?? "no new token";
             }
 
-            return UpstreamCredential.Unavailable(new HttpError(503, $"Refreshing the Qwen access token failed ({failure}); the proxy retries shortly.", "token_refresh_failed"));
+            return UpstreamCredential.Unavailable(ProxyErrors.TokenRefreshFailed(failure));
         }
 
         return after.Credential;
@@ -406,7 +406,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
             {
                 Generation = _current.Generation + 1,
                 Rejection = message,
-                Unavailable = UpstreamCredential.Unavailable(new HttpError(401, $"The proxy's Qwen login is no longer valid: {message}, then retry.", "login_required")),
+                Unavailable = UpstreamCredential.Unavailable(ProxyErrors.LoginRequired(message)),
             };
             _nextLoginCheck = _time.GetUtcNow() + LoginCheckInterval;
         }

@@ -21,7 +21,6 @@ internal sealed class HttpConnection
     private static readonly HttpError HeadersTimedOut = new(408, "Request headers were not received in time.", "request_timeout");
     private static readonly HttpError BodyTimedOut = new(408, "Request body was not received in time.", "request_timeout");
     private static readonly HttpError BodyTooSlow = new(408, "Request body arrived below the minimum data rate.", "request_timeout");
-    private static readonly HttpError HandlerFailed = new(500, "Internal proxy error.", "internal_error");
 
     // Bytes and time spent discarding input after a refusal, so the client reads the error instead of
     // a reset caused by closing a socket with unread data.
@@ -334,7 +333,7 @@ internal sealed class HttpConnection
             // ForceClose first: it only acts before the head is written, and the 500 must say
             // "Connection: close" because the loop ends after it.
             _response.ForceClose();
-            _response.WriteError(HandlerFailed);
+            _response.WriteError(ProxyErrors.Internal);
         }
         catch (Exception)
         {

@@ -192,7 +192,7 @@ public sealed class ResponseOutput
     /// </summary>
     public void Abandon()
     {
-        Error ??= new HttpError(502, "Response abandoned mid-body.", "upstream_interrupted");
+        Error ??= ProxyErrors.Interrupted;
         _chunked = false;
         KeepAlive = false;
     }

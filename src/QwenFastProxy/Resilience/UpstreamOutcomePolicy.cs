@@ -45,14 +45,18 @@ public static class UpstreamOutcomePolicy
     /// HTTP status, including the last 5xx/429 once retries are spent), for <see cref="UpstreamOutcome.ClientGone"/>
     /// (nobody to answer) and <see cref="UpstreamOutcome.AfterFirstByte"/> (the stream is ended instead).
     /// </summary>
-    public static bool TryGetProxyError(this UpstreamOutcome outcome, out HttpError error)
+    /// <param name="outcome">How the attempt ended.</param>
+    /// <param name="exception">What the attempt threw, if anything: a connect failure names its cause.</param>
+    /// <param name="timeout">The exchange's timeout, named in a timeout's message.</param>
+    /// <param name="error">The answer.</param>
+    public static bool TryGetProxyError(this UpstreamOutcome outcome, Exception? exception, TimeSpan timeout, out HttpError error)
     {
         error = outcome switch
         {
-            UpstreamOutcome.ConnectFailure => ResilienceErrors.Unreachable,
-            UpstreamOutcome.ResetBeforeHeaders => ResilienceErrors.Reset,
-            UpstreamOutcome.TimeoutBeforeHeaders => ResilienceErrors.Timeout,
-            UpstreamOutcome.InvalidResponse => ResilienceErrors.InvalidResponse,
+            UpstreamOutcome.ConnectFailure => exception is HttpRequestException http ? ProxyErrors.UnreachableBecause(http) : ProxyErrors.Unreachable,
+            UpstreamOutcome.ResetBeforeHeaders => ProxyErrors.Reset,
+            UpstreamOutcome.TimeoutBeforeHeaders => ProxyErrors.Timeout(timeout),
+            UpstreamOutcome.InvalidResponse => ProxyErrors.InvalidResponse,
             _ => default,
         };
         return error.Status != 0;

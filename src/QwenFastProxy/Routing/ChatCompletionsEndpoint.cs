@@ -37,7 +37,7 @@ internal sealed class ChatCompletionsEndpoint
         if (!ChatRequestBody.TryParse(body.Span, out var chat, out var error))
         {
             // The body was framed correctly and read whole, so the connection stays open for the next request.
-            context.Response.WriteError(new HttpError(400, error!, "invalid_request_body"));
+            context.Response.WriteError(ProxyErrors.InvalidBody(error!));
             return;
         }
         context.Streaming = chat.Stream;

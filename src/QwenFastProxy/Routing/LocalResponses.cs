@@ -11,10 +11,6 @@ internal static class LocalResponses
     private static readonly byte[] ModelsBody = BuildModels();
     private static readonly byte[] HealthyBody = """{"status":"ok"}"""u8.ToArray();
 
-    public static readonly HttpError NotFound = new(404, "No such endpoint. The proxy serves /v1/chat/completions, /v1/models and other /v1/... paths.", "not_found");
-    public static readonly HttpError MethodNotAllowed = new(405, "Method not allowed on this endpoint.", "method_not_allowed");
-    public static readonly HttpError MissingClientKey = new(401, "Missing or invalid API key for this proxy: send Authorization: Bearer <key> or x-api-key: <key> with one of PROXY_API_KEYS.", "invalid_api_key");
-
     public static void Models(ResponseOutput response) =>
         response.WriteComplete(200, ResponseOutput.JsonContentType, ModelsBody);
 
@@ -46,9 +42,9 @@ internal static class LocalResponses
     /// <param name="response">Where to write.</param>
     /// <param name="headerLines">The content type and Allow lines, pre-built.</param>
     public static void MethodNotAllowedWith(ResponseOutput response, ReadOnlySpan<byte> headerLines) =>
-        response.WriteComplete(MethodNotAllowed.Status, headerLines, MethodNotAllowedBody);
+        response.WriteComplete(ProxyErrors.MethodNotAllowed.Status, headerLines, MethodNotAllowedBody);
 
-    private static readonly byte[] MethodNotAllowedBody = ErrorBody.ToBytes(MethodNotAllowed);
+    private static readonly byte[] MethodNotAllowedBody = ErrorBody.ToBytes(ProxyErrors.MethodNotAllowed);
 
     private static byte[] BuildModels()
     {

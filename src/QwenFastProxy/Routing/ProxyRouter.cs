@@ -79,7 +79,7 @@ public sealed class ProxyRouter : IRequestHandler
         // proxy without a key learns nothing about it.
         if (!_gate.Allows(request.Headers))
         {
-            response.WriteError(LocalResponses.MissingClientKey);
+            response.WriteError(ProxyErrors.MissingClientKey);
             return ValueTask.CompletedTask;
         }
         if (path.SequenceEqual("/readyz"u8))
@@ -111,7 +111,7 @@ public sealed class ProxyRouter : IRequestHandler
         }
         if (!path.StartsWith("/v1/"u8))
         {
-            response.WriteError(LocalResponses.NotFound);
+            response.WriteError(ProxyErrors.NotFound);
             return ValueTask.CompletedTask;
         }
         if (path.SequenceEqual("/v1/chat/completions"u8))

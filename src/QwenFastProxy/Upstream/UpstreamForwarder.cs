@@ -4,6 +4,7 @@ using System.Text;
 using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
 using QwenFastProxy.Resilience;
+using QwenFastProxy.Streaming;
 
 namespace QwenFastProxy.Upstream;
 
@@ -78,49 +79,63 @@ public sealed class UpstreamForwarder
         // 1. One token for the whole exchange, retries and their waits included: the client leaving or the
         //    overall timeout cancels it.
         var exchange = context.ExchangeTimeout.Start(timeout, context.Aborted);
-        var time = _resilience.Time;
-        var started = time.GetTimestamp();
-        var circuit = _resilience.Circuit;
 
-        HttpRequestMessage? request = null;
-        HttpResponseMessage? response = null;
-        var lease = default(CircuitLease);
-        var deferVerdict = false;
+        // 2. Attempts until one brings a response head worth relaying; otherwise the proxy has answered itself
+        //    (or nobody is left to answer).
+        var attempt = await SendAsync(context, outgoing, exchange, timeout).ConfigureAwait(false);
+        if (attempt.Response is null)
+        {
+            return;
+        }
+
+        // 3. Head and body back to the client, as they arrive. From here on nothing is retried.
+        await RelayAsync(context, attempt, exchange).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Credentials, then attempts: each asks the breaker, sends a fresh message over the in-memory body and
+    /// classifies what came back; transient failures are retried while nothing has reached the client, a refused
+    /// token is renewed once. Returns the attempt whose response is to be relayed, or one without a response when
+    /// the proxy answered itself.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Attempt> SendAsync(RequestContext context, Outgoing outgoing, CancellationTokenSource exchange, TimeSpan timeout)
+    {
+        var started = _resilience.Time.GetTimestamp();
+        var circuit = _resilience.Circuit;
+        var attempt = default(Attempt);
         try
         {
-            // 2. Credentials last, so that a refresh that happened while the body was read is used. A memory read
-            //    unless the token has expired and a refresh must finish first.
+            // Credentials last, so that a refresh that happened while the body was read is used. A memory read
+            // unless the token has expired and a refresh must finish first.
             var credential = await _credentials.GetAsync(exchange.Token).ConfigureAwait(false);
             if (credential.Problem is { } problem)
             {
                 context.Response.WriteError(problem);
-                return;
+                return default;
             }
 
-            // 3. Attempts, each with a fresh message over the same in-memory body. Nothing has reached the client
-            //    until the relay starts, so every attempt before it may be retried.
             var retries = 0;
             var tokenRenewed = false;
             while (true)
             {
-                if (circuit is not null && !circuit.TryAcquire(out lease))
+                if (circuit is not null && !circuit.TryAcquire(out attempt.Lease))
                 {
                     WriteCircuitOpen(context, circuit); // fail fast: no upstream call
-                    return;
+                    return default;
                 }
 
-                request = Build(context, outgoing, credential);
+                attempt.Request = Build(context, outgoing, credential);
                 _resilience.Metrics?.UpstreamAttempt();
                 try
                 {
-                    response = await _client.SendAsync(request, exchange.Token).ConfigureAwait(false);
+                    attempt.Response = await _client.SendAsync(attempt.Request, exchange.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or TimeoutException)
                 {
-                    request.Dispose();
-                    request = null;
+                    attempt.DisposeMessages();
                     var failure = UpstreamFailureClassifier.Classify(ex, responseStarted: false, context.Aborted, exchange.Token);
-                    circuit?.Record(lease, failure.ForCircuit());
+                    circuit?.Record(attempt.Lease, failure.ForCircuit());
                     if (failure.IsRetryable() && await WaitForRetryAsync(retries, TimeSpan.Zero, started, timeout, exchange.Token).ConfigureAwait(false))
                     {
                         retries++;
@@ -128,110 +143,116 @@ public sealed class UpstreamForwarder
                         continue;
                     }
                     WriteFailure(context, exchange.IsCancellationRequested ? UpstreamOutcome.TimeoutBeforeHeaders : failure, ex, timeout);
-                    return;
+                    return default;
                 }
 
                 // The head is in. Small error bodies are buffered to classify them (quota or throttling, token
                 // wording); the relay then reads the buffered copy, so the client still gets every byte.
-                var status = (int)response.StatusCode;
+                var status = (int)attempt.Response.StatusCode;
                 var errorBody = status is 400 or 403 or 429
-                    ? await ReadErrorBodyAsync(response, exchange.Token).ConfigureAwait(false)
+                    ? await ReadErrorBodyAsync(attempt.Response, exchange.Token).ConfigureAwait(false)
                     : default;
                 var outcome = UpstreamFailureClassifier.Classify(status, errorBody.Span);
 
                 // A refused token gets one renewal and one more attempt (not counted as a retry).
                 if (!tokenRenewed && IsTokenRefusal(status, outcome, errorBody.Span))
                 {
-                    circuit?.RecordSuccess(lease); // the upstream answered
+                    circuit?.RecordSuccess(attempt.Lease); // the upstream answered
                     tokenRenewed = true;
                     var renewed = await _credentials.RenewAsync(credential, exchange.Token).ConfigureAwait(false);
                     if (renewed is not null && renewed.Problem is null)
                     {
                         credential = renewed;
-                        DisposeAttempt(ref request, ref response);
+                        attempt.DisposeMessages();
                         continue;
                     }
-                    break; // nothing to renew (API key) or the renewal failed: the refusal goes to the client
+                    return attempt; // nothing to renew (API key) or the renewal failed: the refusal goes to the client
                 }
 
-                // The breaker hears about the head at once, so a half-open trial never waits for a whole stream.
-                // A healthy head of an ordinary request waits for its body instead: a stream the upstream breaks
-                // later is then counted as the failure it is, rather than as a success followed by a failure.
-                if (circuit is not null)
-                {
-                    if (outcome == UpstreamOutcome.Success && !lease.IsTrial)
-                    {
-                        deferVerdict = true;
-                    }
-                    else
-                    {
-                        circuit.Record(lease, outcome.ForCircuit());
-                    }
-                }
+                attempt.DeferVerdict = circuit is not null && RecordHead(circuit, attempt.Lease, outcome);
 
                 // 5xx and throttling are retried while nothing has reached the client; once retries are spent the
                 // last answer goes to the client unchanged.
                 if (outcome.IsRetryable() && !context.Response.HasStarted)
                 {
-                    var retryAfter = RetryAfterHeader.From(response.Headers.RetryAfter, time.GetUtcNow());
+                    var retryAfter = RetryAfterHeader.From(attempt.Response.Headers.RetryAfter, _resilience.Time.GetUtcNow());
                     if (_resilience.Retry.TryGetDelay(retries, retryAfter, Remaining(started, timeout), out var delay))
                     {
-                        DisposeAttempt(ref request, ref response);
-                        if (!await RetryPolicy.WaitAsync(delay, time, exchange.Token).ConfigureAwait(false))
+                        attempt.DisposeMessages();
+                        if (!await RetryPolicy.WaitAsync(delay, _resilience.Time, exchange.Token).ConfigureAwait(false))
                         {
                             WriteFailure(context, UpstreamOutcome.TimeoutBeforeHeaders, exception: null, timeout);
-                            return;
+                            return default;
                         }
                         retries++;
                         _resilience.Metrics?.UpstreamRetry();
                         continue;
                     }
                 }
-                break;
+                return attempt;
             }
         }
         catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
         {
-            DisposeAttempt(ref request, ref response);
-            circuit?.Abandon(lease);
-            return; // nobody is left to answer
+            attempt.Abandon(circuit);
+            return default; // nobody is left to answer
         }
         catch (OperationCanceledException)
         {
-            DisposeAttempt(ref request, ref response);
-            circuit?.Abandon(lease);
-            context.Response.WriteError(UpstreamErrors.Timeout(timeout));
-            return;
+            attempt.Abandon(circuit);
+            context.Response.WriteError(ProxyErrors.Timeout(timeout));
+            return default;
         }
         catch (HttpRequestException ex)
         {
-            DisposeAttempt(ref request, ref response);
-            circuit?.Abandon(lease);
-            context.Response.WriteError(UpstreamErrors.Unreachable(ex));
-            return;
+            attempt.Abandon(circuit);
+            context.Response.WriteError(ProxyErrors.UnreachableBecause(ex));
+            return default;
         }
+    }
 
-        // 4. Head and body back to the client, as they arrive. From here on nothing is retried.
-        var verdict = CircuitOutcome.Abandoned;
+    /// <summary>
+    /// Tells the breaker about a response head, or returns true to have it wait for the body. The breaker hears at
+    /// once about every head but a healthy one of an ordinary request, so a half-open trial never waits for a whole
+    /// stream; a healthy head waits for its body instead, so a stream the upstream breaks later counts as the
+    /// failure it is, rather than as a success followed by a failure.
+    /// </summary>
+    private static bool RecordHead(CircuitBreaker circuit, in CircuitLease lease, UpstreamOutcome outcome)
+    {
+        if (outcome == UpstreamOutcome.Success && !lease.IsTrial)
+        {
+            return true;
+        }
+        circuit.Record(lease, outcome.ForCircuit());
+        return false;
+    }
+
+    /// <summary>Relays the attempt's response, then gives the breaker its deferred verdict from how the body ended.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RelayAsync(RequestContext context, Attempt attempt, CancellationTokenSource exchange)
+    {
+        var result = new RelayResult(RelayStatus.ClientGone, 0); // what an unexpected failure of the relay counts as
         try
         {
-            using (request)
-            using (response)
+            using (attempt.Request)
+            using (attempt.Response)
             {
-                context.UpstreamStatus = (int)response!.StatusCode;
-                await _relay.RelayAsync(context, response, exchange).ConfigureAwait(false);
+                context.UpstreamStatus = (int)attempt.Response!.StatusCode;
+                result = await _relay.RelayAsync(context, attempt.Response, exchange).ConfigureAwait(false);
             }
-            // A body the upstream broke (reset, silence beyond READ_TIMEOUT, garbage) counts against it; the
-            // client leaving or the exchange's own deadline says nothing about the upstream.
-            verdict = exchange.IsCancellationRequested ? CircuitOutcome.Abandoned
-                : context.Response.Error is { Status: >= 500 } ? CircuitOutcome.Failure
-                : CircuitOutcome.Success;
+            context.StutterChunksRepaired = result.ChunksRepaired;
+            context.StutterBytesRemoved = result.BytesRemoved;
         }
         finally
         {
-            if (deferVerdict)
+            if (attempt.DeferVerdict)
             {
-                circuit!.Record(lease, verdict);
+                // A body the upstream broke (reset, silence beyond READ_TIMEOUT, garbage) counts against it; the
+                // client leaving or the exchange's own deadline says nothing about the upstream.
+                var verdict = result.Status == RelayStatus.Completed ? CircuitOutcome.Success
+                    : result.UpstreamFailed ? CircuitOutcome.Failure
+                    : CircuitOutcome.Abandoned;
+                _resilience.Circuit!.Record(attempt.Lease, verdict);
             }
         }
     }
@@ -250,22 +271,7 @@ public sealed class UpstreamForwarder
         {
             return;
         }
-        if (outcome == UpstreamOutcome.TimeoutBeforeHeaders)
-        {
-            context.Response.WriteError(UpstreamErrors.Timeout(timeout));
-        }
-        else if (outcome == UpstreamOutcome.ConnectFailure && exception is HttpRequestException http)
-        {
-            context.Response.WriteError(UpstreamErrors.Unreachable(http)); // names the cause (refused, DNS, TLS)
-        }
-        else if (outcome.TryGetProxyError(out var error))
-        {
-            context.Response.WriteError(error);
-        }
-        else
-        {
-            context.Response.WriteError(ResilienceErrors.InvalidResponse);
-        }
+        context.Response.WriteError(outcome.TryGetProxyError(exception, timeout, out var error) ? error : ProxyErrors.InvalidResponse);
     }
 
     /// <summary>503 <c>circuit_open</c> with a <c>Retry-After</c> of the time until the breaker lets a trial through.</summary>
@@ -278,15 +284,7 @@ public sealed class UpstreamForwarder
         length += digits;
         "\r\n"u8.CopyTo(line[length..]);
         length += 2;
-        context.Response.WriteError(ResilienceErrors.CircuitOpen, line[..length]);
-    }
-
-    private static void DisposeAttempt(ref HttpRequestMessage? request, ref HttpResponseMessage? response)
-    {
-        response?.Dispose();
-        response = null;
-        request?.Dispose();
-        request = null;
+        context.Response.WriteError(ProxyErrors.CircuitOpen, line[..length]);
     }
 
     /// <summary>A fresh message for one attempt: the body is shared, the message is not.</summary>
@@ -389,4 +387,30 @@ public sealed class UpstreamForwarder
     /// <param name="Body">The request body, in memory for the whole exchange.</param>
     /// <param name="HasBody">Whether to send content at all.</param>
     private readonly record struct Outgoing(HttpMethod Method, string? PathSuffix, ReadOnlyMemory<byte> Body, bool HasBody);
+
+    /// <summary>One attempt's message, response and breaker lease.</summary>
+    private struct Attempt
+    {
+        public HttpRequestMessage? Request;
+        public HttpResponseMessage? Response;
+        public CircuitLease Lease;
+
+        /// <summary>The breaker waits for the body's end to hear how this attempt went.</summary>
+        public bool DeferVerdict;
+
+        public void DisposeMessages()
+        {
+            Response?.Dispose();
+            Response = null;
+            Request?.Dispose();
+            Request = null;
+        }
+
+        /// <summary>The exchange ended before this attempt was relayed: its messages go, and its lease is given up.</summary>
+        public void Abandon(CircuitBreaker? circuit)
+        {
+            DisposeMessages();
+            circuit?.Abandon(Lease);
+        }
+    }
 }

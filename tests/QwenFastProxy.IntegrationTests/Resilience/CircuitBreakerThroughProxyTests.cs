@@ -136,4 +136,26 @@ public sealed class CircuitBreakerThroughProxyTests
 
         Assert.Equal(CircuitState.Open, harness.Proxy.Circuit.State);
     }
+
+    [Fact]
+    public async Task StreamsEndedForMalformedChunksCountAsFailures()
+    {
+        var clock = new FakeTimeProvider();
+        var script = new[] { "{broken", "{also broken", "{still broken" };
+        await using var harness = await ProxyHarness.StartAsync(
+            o => o with { CircuitBreakerFailures = Failures, CircuitBreakerReset = Reset, RetryMaxAttempts = 0, StreamingMaxErrors = 1 },
+            new QwenFastProxy.Simulator.SimulatorOptions { ScriptedStream = script },
+            time: clock);
+        using var client = Create(harness);
+
+        for (var i = 0; i < Failures; i++)
+        {
+            using var response = await PostAsync(client, StreamRequest, NewId());
+            var frames = Frames(await response.Content.ReadAsStringAsync());
+            Assert.Contains("upstream_malformed_stream", frames[^2], StringComparison.Ordinal);
+            Assert.Equal("data: [DONE]", frames[^1]);
+        }
+
+        Assert.Equal(CircuitState.Open, harness.Proxy.Circuit.State);
+    }
 }

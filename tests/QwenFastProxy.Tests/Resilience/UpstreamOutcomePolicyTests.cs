@@ -29,7 +29,7 @@ public sealed class UpstreamOutcomePolicyTests
     {
         Assert.Equal(retryable, outcome.IsRetryable());
         Assert.Equal(circuit, outcome.ForCircuit());
-        Assert.Equal(status != 0, outcome.TryGetProxyError(out var error));
+        Assert.Equal(status != 0, outcome.TryGetProxyError(exception: null, TimeSpan.FromSeconds(30), out var error));
         Assert.Equal(status, error.Status);
         Assert.Equal(code, status == 0 ? null : error.Code);
     }
@@ -45,7 +45,7 @@ public sealed class UpstreamOutcomePolicyTests
     [Fact]
     public void TheCircuitOpenAnswerIsA503WithTheOpenAIShape()
     {
-        var error = ResilienceErrors.CircuitOpen;
+        var error = ProxyErrors.CircuitOpen;
 
         Assert.Equal(503, error.Status);
         Assert.Equal("circuit_open", error.Code);
