@@ -30,20 +30,11 @@ public sealed class RequestContext
     /// <summary>Stopwatch timestamp when the request head was complete.</summary>
     public long StartTimestamp { get; internal set; }
 
-    /// <summary>The model the request asked for (after any rewrite), for the access log.</summary>
-    public string? Model { get; set; }
+    /// <summary>The endpoint this request is for, decided from its path on first use and kept.</summary>
+    public RequestRoute Route => _route ??= RequestRoutes.Of(Request.Path);
 
-    /// <summary>True when the client asked for a streamed answer.</summary>
-    public bool Streaming { get; set; }
-
-    /// <summary>The upstream's status, or 0 when the proxy answered itself.</summary>
-    public int UpstreamStatus { get; set; }
-
-    /// <summary>Stream chunks whose repeated text the stutter repair removed.</summary>
-    public int StutterChunksRepaired { get; set; }
-
-    /// <summary>Bytes of repeated text the stutter repair kept from the client.</summary>
-    public long StutterBytesRemoved { get; set; }
+    /// <summary>What the access log records of a forwarded request; untouched for requests the proxy answers itself.</summary>
+    internal UpstreamRecord Upstream;
 
     // The access log's strings, decoded once per connection while they stay the same (fields: mutable structs).
     internal RememberedString LoggedPath;
@@ -56,15 +47,14 @@ public sealed class RequestContext
     /// <summary>The deadline of one upstream body read (following the exchange's for the length of a relay), reused likewise.</summary>
     internal ReusableTimeout ReadTimeout { get; } = new();
 
+    private RequestRoute? _route;
+
     internal void Reset(CancellationToken aborted)
     {
         Aborted = aborted;
         StartTimestamp = Stopwatch.GetTimestamp();
-        Model = null;
-        Streaming = false;
-        UpstreamStatus = 0;
-        StutterChunksRepaired = 0;
-        StutterBytesRemoved = 0;
+        _route = null;
+        Upstream = default;
     }
 
     /// <summary>Frees what the connection kept between requests, when it closes.</summary>
@@ -73,4 +63,23 @@ public sealed class RequestContext
         ReadTimeout.Dispose();
         ExchangeTimeout.Dispose();
     }
+}
+
+/// <summary>The upstream side of a forwarded request, as the access log reports it.</summary>
+internal struct UpstreamRecord
+{
+    /// <summary>The model the request asked for (after any rewrite).</summary>
+    public string? Model;
+
+    /// <summary>True when the client asked for a streamed answer.</summary>
+    public bool Streaming;
+
+    /// <summary>The upstream's status, or 0 when no upstream answer was relayed.</summary>
+    public int Status;
+
+    /// <summary>Stream chunks whose repeated text the stutter repair removed.</summary>
+    public int ChunksRepaired;
+
+    /// <summary>Bytes of repeated text the stutter repair kept from the client.</summary>
+    public long BytesRemoved;
 }

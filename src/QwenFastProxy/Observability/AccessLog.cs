@@ -54,14 +54,14 @@ public sealed class AccessLog : IAccessLog
             ? Stopwatch.GetElapsedTime(context.StartTimestamp, response.FirstByteTimestamp).TotalMilliseconds
             : response.HasStarted ? duration : -1;
         _metrics?.RequestCompleted(
-            MetricClassifier.Route(request.Path),
+            MetricClassifier.Route(context.Route),
             response.StatusCode,
             request.Body.Length,
             response.BodyBytes,
             ttfb < 0 ? -1 : ttfb / 1000,
             duration / 1000,
-            context.StutterChunksRepaired,
-            context.StutterBytesRemoved);
+            context.Upstream.ChunksRepaired,
+            context.Upstream.BytesRemoved);
         if (!logging)
         {
             return;
@@ -71,15 +71,15 @@ public sealed class AccessLog : IAccessLog
             MethodName(request),
             context.LoggedPath.Get(request.Path, Encoding.ASCII),
             response.StatusCode,
-            context.UpstreamStatus,
-            context.Model ?? "-",
-            context.Streaming,
+            context.Upstream.Status,
+            context.Upstream.Model ?? "-",
+            context.Upstream.Streaming,
             request.Body.Length,
             response.BodyBytes,
             Math.Round(ttfb, 2),
             Math.Round(duration, 2),
-            context.StutterChunksRepaired,
-            context.StutterBytesRemoved,
+            context.Upstream.ChunksRepaired,
+            context.Upstream.BytesRemoved,
             response.Error?.Code ?? "-",
             request.Headers.TryGet("User-Agent"u8, out var userAgent) ? context.LoggedUserAgent.Get(userAgent, Encoding.Latin1) : "-");
     }

@@ -1,3 +1,5 @@
+using QwenFastProxy.Http;
+
 namespace QwenFastProxy.Observability;
 
 /// <summary>The route a request is counted under (a small fixed set, so counters are an array, not tag lists).</summary>
@@ -47,19 +49,15 @@ public static class MetricClassifier
     /// <summary>Number of <see cref="StatusClass"/> values.</summary>
     public const int StatusClassCount = 5;
 
-    /// <summary>The route of a request path (compared as bytes; the query string is not part of it).</summary>
-    public static MetricRoute Route(ReadOnlySpan<byte> path)
+    /// <summary>The metric route of a request's route: health and readiness count together, local pages as other.</summary>
+    public static MetricRoute Route(RequestRoute route) => route switch
     {
-        if (path.StartsWith("/v1/"u8))
-        {
-            if (path.SequenceEqual("/v1/chat/completions"u8))
-            {
-                return MetricRoute.Chat;
-            }
-            return path.SequenceEqual("/v1/models"u8) ? MetricRoute.Models : MetricRoute.Passthrough;
-        }
-        return path.SequenceEqual("/healthz"u8) || path.SequenceEqual("/readyz"u8) ? MetricRoute.Health : MetricRoute.Other;
-    }
+        RequestRoute.Chat => MetricRoute.Chat,
+        RequestRoute.Models => MetricRoute.Models,
+        RequestRoute.Passthrough => MetricRoute.Passthrough,
+        RequestRoute.Health or RequestRoute.Ready => MetricRoute.Health,
+        _ => MetricRoute.Other,
+    };
 
     /// <summary>The class of <paramref name="status"/>; 0 means no response.</summary>
     public static StatusClass Class(int status) => status switch

@@ -40,8 +40,8 @@ internal sealed class ChatCompletionsEndpoint
             context.Response.WriteError(ProxyErrors.InvalidBody(error!));
             return;
         }
-        context.Streaming = chat.Stream;
-        context.Model = chat.Model;
+        context.Upstream.Streaming = chat.Stream;
+        context.Upstream.Model = chat.Model;
         if (chat.Stream && _metrics is { } metrics)
         {
             metrics.StreamStarted();
@@ -71,7 +71,7 @@ internal sealed class ChatCompletionsEndpoint
         var rewritten = chat.RewriteModel(body.Span, _defaultModelJson, out var length);
         try
         {
-            context.Model = _defaultModel;
+            context.Upstream.Model = _defaultModel;
             await _forwarder.ForwardChatAsync(context, rewritten.AsMemory(0, length)).ConfigureAwait(false);
         }
         finally

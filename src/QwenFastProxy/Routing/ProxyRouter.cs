@@ -9,7 +9,7 @@ using QwenFastProxy.Upstream;
 namespace QwenFastProxy.Routing;
 
 /// <summary>
-/// Dispatches a request by method and path (compared as bytes): CORS preflight, health and readiness,
+/// Dispatches a request by method and route (<see cref="RequestContext.Route"/>): CORS preflight, health and readiness,
 /// the local models list, chat completions, and pass-through for the rest of <c>/v1</c>. When client keys
 /// are configured, every request but the preflight, <c>/healthz</c> and the status page's static HTML (<c>/</c>,
 /// <c>/status</c>, which holds no figures) must carry one; <c>/metrics</c> and <c>/status.json</c> stay protected.
@@ -51,29 +51,28 @@ public sealed class ProxyRouter : IRequestHandler
     {
         var request = context.Request;
         var response = context.Response;
-        var path = request.Path;
+        var route = context.Route;
 
         if (request.Method == HttpMethodKind.Options)
         {
             LocalResponses.Preflight(response);
             return ValueTask.CompletedTask;
         }
-        if (path.SequenceEqual("/healthz"u8))
+        switch (route)
         {
-            if (IsGet(context))
-            {
-                LocalResponses.Healthy(response);
-            }
-            return ValueTask.CompletedTask;
-        }
-        if (path.SequenceEqual("/"u8) || path.SequenceEqual("/status"u8))
-        {
-            // The page is a static shell: its figures come from /status.json, which needs the key.
-            if (IsGet(context))
-            {
-                response.WriteComplete(200, StatusPage.ContentTypeHeader, StatusPage.Html);
-            }
-            return ValueTask.CompletedTask;
+            case RequestRoute.Health:
+                if (IsGet(context))
+                {
+                    LocalResponses.Healthy(response);
+                }
+                return ValueTask.CompletedTask;
+            case RequestRoute.StatusPage:
+                // The page is a static shell: its figures come from /status.json, which needs the key.
+                if (IsGet(context))
+                {
+                    response.WriteComplete(200, StatusPage.ContentTypeHeader, StatusPage.Html);
+                }
+                return ValueTask.CompletedTask;
         }
         // PROXY_API_KEYS guards everything else, readiness and unknown paths included: whoever can reach the
         // proxy without a key learns nothing about it.
@@ -82,53 +81,45 @@ public sealed class ProxyRouter : IRequestHandler
             response.WriteError(ProxyErrors.MissingClientKey);
             return ValueTask.CompletedTask;
         }
-        if (path.SequenceEqual("/readyz"u8))
+        switch (route)
         {
-            if (IsGet(context))
-            {
-                var ready = IsReady(out var reason);
-                LocalResponses.Readiness(response, ready, reason);
-            }
-            return ValueTask.CompletedTask;
-        }
-        if (_metrics is not null && path.SequenceEqual("/metrics"u8))
-        {
-            if (IsGet(context))
-            {
-                var body = new ArrayBufferWriter<byte>(8 * 1024);
-                PrometheusExposition.Write(body, _metrics, IsReady(out _));
-                response.WriteComplete(200, PrometheusExposition.ContentTypeHeader, body.WrittenSpan);
-            }
-            return ValueTask.CompletedTask;
-        }
-        if (_metrics is not null && path.SequenceEqual("/status.json"u8))
-        {
-            if (IsGet(context))
-            {
-                WriteStatus(response, _metrics);
-            }
-            return ValueTask.CompletedTask;
-        }
-        if (!path.StartsWith("/v1/"u8))
-        {
-            response.WriteError(ProxyErrors.NotFound);
-            return ValueTask.CompletedTask;
-        }
-        if (path.SequenceEqual("/v1/chat/completions"u8))
-        {
-            if (request.Method != HttpMethodKind.Post)
-            {
-                LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: POST, OPTIONS\r\n"u8);
+            case RequestRoute.Ready:
+                if (IsGet(context))
+                {
+                    var ready = IsReady(out var reason);
+                    LocalResponses.Readiness(response, ready, reason);
+                }
                 return ValueTask.CompletedTask;
-            }
-            return _chat.HandleAsync(context);
+            case RequestRoute.Metrics when _metrics is not null:
+                if (IsGet(context))
+                {
+                    var body = new ArrayBufferWriter<byte>(8 * 1024);
+                    PrometheusExposition.Write(body, _metrics, IsReady(out _));
+                    response.WriteComplete(200, PrometheusExposition.ContentTypeHeader, body.WrittenSpan);
+                }
+                return ValueTask.CompletedTask;
+            case RequestRoute.StatusJson when _metrics is not null:
+                if (IsGet(context))
+                {
+                    WriteStatus(response, _metrics);
+                }
+                return ValueTask.CompletedTask;
+            case RequestRoute.Chat:
+                if (request.Method != HttpMethodKind.Post)
+                {
+                    LocalResponses.MethodNotAllowedWith(response, "Content-Type: application/json\r\nAllow: POST, OPTIONS\r\n"u8);
+                    return ValueTask.CompletedTask;
+                }
+                return _chat.HandleAsync(context);
+            case RequestRoute.Models when request.Method == HttpMethodKind.Get:
+                LocalResponses.Models(response);
+                return ValueTask.CompletedTask;
+            case RequestRoute.Models or RequestRoute.Passthrough:
+                return _forwarder.ForwardAsync(context);
+            default:
+                response.WriteError(ProxyErrors.NotFound);
+                return ValueTask.CompletedTask;
         }
-        if (path.SequenceEqual("/v1/models"u8) && request.Method == HttpMethodKind.Get)
-        {
-            LocalResponses.Models(response);
-            return ValueTask.CompletedTask;
-        }
-        return _forwarder.ForwardAsync(context);
     }
 
     /// <summary>Readiness as <c>/readyz</c> reports it: usable credentials and a circuit that lets requests through.</summary>

@@ -62,7 +62,7 @@ public sealed class UpstreamForwarder
 
     /// <summary>Forwards a chat completion whose (possibly rewritten) body is <paramref name="body"/>.</summary>
     public ValueTask ForwardChatAsync(RequestContext context, ReadOnlyMemory<byte> body) =>
-        SendAndRelayAsync(context, new Outgoing(HttpMethod.Post, PathSuffix: null, body, HasBody: true), context.Streaming ? _timeouts.Streaming : _timeouts.Request);
+        SendAndRelayAsync(context, new Outgoing(HttpMethod.Post, PathSuffix: null, body, HasBody: true), context.Upstream.Streaming ? _timeouts.Streaming : _timeouts.Request);
 
     /// <summary>Forwards any other <c>/v1/...</c> request as it is (method, path, query, body).</summary>
     public ValueTask ForwardAsync(RequestContext context)
@@ -237,11 +237,11 @@ public sealed class UpstreamForwarder
             using (attempt.Request)
             using (attempt.Response)
             {
-                context.UpstreamStatus = (int)attempt.Response!.StatusCode;
+                context.Upstream.Status = (int)attempt.Response!.StatusCode;
                 result = await _relay.RelayAsync(context, attempt.Response, exchange).ConfigureAwait(false);
             }
-            context.StutterChunksRepaired = result.ChunksRepaired;
-            context.StutterBytesRemoved = result.BytesRemoved;
+            context.Upstream.ChunksRepaired = result.ChunksRepaired;
+            context.Upstream.BytesRemoved = result.BytesRemoved;
         }
         finally
         {
@@ -296,7 +296,7 @@ public sealed class UpstreamForwarder
             request = new HttpRequestMessage(HttpMethod.Post, credential.ChatCompletionsUri ?? _chatCompletionsUri) { Version = Http11 };
             request.Content = new ReadOnlyMemoryContent(outgoing.Body);
             UpstreamHeaders.SetJsonContentType(request.Content);
-            request.Headers.TryAddWithoutValidation("Accept", context.Streaming ? "text/event-stream" : "application/json");
+            request.Headers.TryAddWithoutValidation("Accept", context.Upstream.Streaming ? "text/event-stream" : "application/json");
         }
         else
         {

@@ -17,7 +17,7 @@ public sealed class ProxyMetricsTests
     [InlineData("/", MetricRoute.Other)]
     [InlineData("", MetricRoute.Other)]
     public void RoutesAreClassifiedByPath(string path, MetricRoute expected) =>
-        Assert.Equal(expected, MetricClassifier.Route(System.Text.Encoding.ASCII.GetBytes(path)));
+        Assert.Equal(expected, MetricClassifier.Route(QwenFastProxy.Http.RequestRoutes.Of(System.Text.Encoding.ASCII.GetBytes(path))));
 
     [Theory]
     [InlineData(200, StatusClass.Success)]
