@@ -5,8 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.Extensions.Time.Testing;
 using QwenFastProxy.Http;
+using QwenFastProxy.TestCorpus;
 using static QwenFastProxy.Tests.Http.HttpTestBytes;
 
 namespace QwenFastProxy.Tests.Http;
@@ -26,7 +26,7 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     private readonly Pipe _output = new(Options);
     private readonly DefaultConnectionContext _context;
 
-    public ConnectionHarness(HttpLimits? limits = null, Func<RequestContext, ValueTask>? respond = null, TimeProvider? time = null)
+    public ConnectionHarness(HttpLimits? limits = null, Func<RequestContext, ValueTask>? respond = null)
     {
         Handler = new RecordingHandler(respond);
         _context = new DefaultConnectionContext(
@@ -35,14 +35,14 @@ internal sealed class ConnectionHarness : IAsyncDisposable
             application: new DuplexPipe(_output.Reader, _input.Writer));
         _context.Features.Set<IConnectionLifetimeNotificationFeature>(Lifetime);
         Responses = new ResponseReader(_output.Reader);
-        Connection = new ProxyConnectionHandler(Handler, limits ?? new HttpLimits(), AccessLog, time ?? Time).OnConnectedAsync(_context);
+        Connection = new ProxyConnectionHandler(Handler, limits ?? new HttpLimits(), AccessLog, Time).OnConnectedAsync(_context);
     }
 
     public RecordingHandler Handler { get; }
 
     public RecordingAccessLog AccessLog { get; } = new();
 
-    public ObservableTimeProvider Time { get; } = new();
+    public TestClock Time { get; } = new();
 
     public LifetimeNotification Lifetime { get; } = new();
 
@@ -156,81 +156,4 @@ internal sealed class LifetimeNotification : IConnectionLifetimeNotificationFeat
     public void RequestClose() => _source.Cancel();
 
     public void Dispose() => _source.Dispose();
-}
-
-/// <summary>
-/// A <see cref="FakeTimeProvider"/> that also reports when a timer is armed, so a test can advance
-/// the clock only once the connection is actually waiting (instead of sleeping and hoping).
-/// </summary>
-internal sealed class ObservableTimeProvider : TimeProvider
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<TimeSpan, int> _armed = [];
-    private readonly List<(TimeSpan DueTime, int Count, TaskCompletionSource Done)> _waiters = [];
-
-    public FakeTimeProvider Fake { get; } = new();
-
-    public override long TimestampFrequency => Fake.TimestampFrequency;
-
-    public override TimeZoneInfo LocalTimeZone => Fake.LocalTimeZone;
-
-    public override long GetTimestamp() => Fake.GetTimestamp();
-
-    public override DateTimeOffset GetUtcNow() => Fake.GetUtcNow();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        var timer = new ObservedTimer(this, Fake.CreateTimer(callback, state, dueTime, period));
-        OnArmed(dueTime);
-        return timer;
-    }
-
-    /// <summary>Completes once a timer has been armed with <paramref name="dueTime"/> at least <paramref name="count"/> times.</summary>
-    public Task WaitForArmAsync(TimeSpan dueTime, int count = 1)
-    {
-        lock (_gate)
-        {
-            if (_armed.GetValueOrDefault(dueTime) >= count)
-            {
-                return Task.CompletedTask;
-            }
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((dueTime, count, done));
-            return done.Task.WaitAsync(ConnectionHarness.Bound);
-        }
-    }
-
-    private void OnArmed(TimeSpan dueTime)
-    {
-        if (dueTime == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-        lock (_gate)
-        {
-            var count = _armed[dueTime] = _armed.GetValueOrDefault(dueTime) + 1;
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].DueTime == dueTime && _waiters[i].Count <= count)
-                {
-                    _waiters[i].Done.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-    }
-
-    private sealed class ObservedTimer(ObservableTimeProvider owner, ITimer inner) : ITimer
-    {
-        public bool Change(TimeSpan dueTime, TimeSpan period)
-        {
-            var changed = inner.Change(dueTime, period);
-            owner.OnArmed(dueTime);
-            return changed;
-        }
-
-        public void Dispose() => inner.Dispose();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
 }

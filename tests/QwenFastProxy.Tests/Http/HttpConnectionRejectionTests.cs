@@ -130,7 +130,7 @@ public class HttpConnectionRejectionTests
         await h.Responses.AssertClosedAsync();
 
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(2));
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(3));
+        h.Time.Advance(TimeSpan.FromSeconds(3));
 
         await h.WaitForEndAsync();
     }

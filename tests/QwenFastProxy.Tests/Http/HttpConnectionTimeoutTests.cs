@@ -16,7 +16,7 @@ public class HttpConnectionTimeoutTests
 
         await h.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n");
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5));
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+        h.Time.Advance(TimeSpan.FromSeconds(6));
 
         var response = await h.Responses.ReadResponseAsync();
         AssertOpenAiError(response, 408);
@@ -34,7 +34,7 @@ public class HttpConnectionTimeoutTests
 
         await h.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n");
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5));
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(4));
+        h.Time.Advance(TimeSpan.FromSeconds(4));
         await h.SendAsync("\r\n");
 
         Assert.Equal(200, (await h.Responses.ReadResponseAsync()).Status);
@@ -50,7 +50,7 @@ public class HttpConnectionTimeoutTests
         Assert.Equal(200, (await h.Responses.ReadResponseAsync()).Status);
 
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(10));
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(11));
+        h.Time.Advance(TimeSpan.FromSeconds(11));
 
         await h.Responses.AssertClosedAsync(); // no 408: nothing of a request had arrived
         await h.WaitForEndAsync();
@@ -69,7 +69,7 @@ public class HttpConnectionTimeoutTests
 
         await h.SendAsync("GET /slow HTTP/1.1\r\n");
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5), count: 2); // the first arming was for the first request
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+        h.Time.Advance(TimeSpan.FromSeconds(6));
 
         AssertOpenAiError(await h.Responses.ReadResponseAsync(), 408);
         await h.Responses.AssertClosedAsync();
@@ -86,7 +86,7 @@ public class HttpConnectionTimeoutTests
 
         await h.SendAsync("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + new string('a', 100));
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5)); // once the 100 bytes that came with the head were taken
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+        h.Time.Advance(TimeSpan.FromSeconds(6));
 
         var response = await h.Responses.ReadResponseAsync();
         AssertOpenAiError(response, 408);
@@ -105,7 +105,7 @@ public class HttpConnectionTimeoutTests
         // 700 bytes buy 7 s at 100 bytes/s: at second 6 the body is still on time.
         await h.SendAsync("POST /steady HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + new string('a', 700));
         await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(7));
-        h.Time.Fake.Advance(TimeSpan.FromSeconds(6));
+        h.Time.Advance(TimeSpan.FromSeconds(6));
         await h.SendAsync(new string('b', 300));
 
         var response = await h.Responses.ReadResponseAsync();
@@ -118,18 +118,16 @@ public class HttpConnectionTimeoutTests
     {
         // System timers run on a coarser clock than the timestamps the deadline is kept in, and fire up
         // to a few milliseconds early: the connection must wait for the rest, not give up on the deadline.
-        var time = new ManualTimeProvider();
-        await using var h = new ConnectionHarness(new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(5)), time: time);
+        await using var h = new ConnectionHarness(new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(5)));
         await h.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n");
-        Assert.Equal(TimeSpan.FromSeconds(5), time.DueTime);
+        await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5));
 
-        var rearmed = time.NextArmAsync();
-        time.Elapsed = TimeSpan.FromMilliseconds(4997);
-        time.Fire();
+        var rearmed = h.Time.NextArmAsync();
+        h.Time.Advance(TimeSpan.FromMilliseconds(4997));
+        h.Time.FireEarly();
         Assert.Equal(TimeSpan.FromMilliseconds(3), await rearmed);
 
-        time.Elapsed = TimeSpan.FromSeconds(5);
-        time.Fire();
+        h.Time.Advance(TimeSpan.FromMilliseconds(3));
         AssertOpenAiError(await h.Responses.ReadResponseAsync(), 408);
         await h.Responses.AssertClosedAsync();
     }
@@ -137,116 +135,16 @@ public class HttpConnectionTimeoutTests
     [Fact]
     public async Task IgnoresAStrayTimerCallbackBeforeTheDeadline()
     {
-        var time = new ManualTimeProvider();
-        await using var h = new ConnectionHarness(new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(5)), time: time);
+        await using var h = new ConnectionHarness(new HttpLimits(HeadersTimeout: TimeSpan.FromSeconds(5)));
         await h.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n");
+        await h.Time.WaitForArmAsync(TimeSpan.FromSeconds(5));
 
-        var rearmed = time.NextArmAsync();
-        time.Elapsed = TimeSpan.FromSeconds(1);
-        time.Fire();
+        var rearmed = h.Time.NextArmAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Time.FireEarly();
         Assert.Equal(TimeSpan.FromSeconds(4), await rearmed);
 
         await h.SendAsync("\r\n");
         Assert.Equal(200, (await h.Responses.ReadResponseAsync()).Status);
-    }
-
-    /// <summary>A clock the test sets, and one timer the test fires by hand.</summary>
-    private sealed class ManualTimeProvider : TimeProvider
-    {
-        private readonly Lock _gate = new();
-        private TimerCallback? _callback;
-        private object? _state;
-        private TimeSpan _dueTime = Timeout.InfiniteTimeSpan;
-        private TaskCompletionSource<TimeSpan>? _nextArm;
-        private long _elapsedTicks;
-
-        public TimeSpan Elapsed
-        {
-            get => TimeSpan.FromTicks(Volatile.Read(ref _elapsedTicks));
-            set => Volatile.Write(ref _elapsedTicks, value.Ticks);
-        }
-
-        public TimeSpan DueTime
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _dueTime;
-                }
-            }
-        }
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Volatile.Read(ref _elapsedTicks);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            lock (_gate)
-            {
-                Assert.Null(_callback); // one connection, one timer
-                _callback = callback;
-                _state = state;
-            }
-            var timer = new ManualTimer(this);
-            timer.Change(dueTime, period);
-            return timer;
-        }
-
-        /// <summary>Completes with the due time of the next arming.</summary>
-        public Task<TimeSpan> NextArmAsync()
-        {
-            lock (_gate)
-            {
-                _nextArm = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _nextArm.Task.WaitAsync(Bound);
-            }
-        }
-
-        /// <summary>Runs the timer's callback now, whatever the clock says.</summary>
-        public void Fire()
-        {
-            TimerCallback? callback;
-            object? state;
-            lock (_gate)
-            {
-                callback = _callback;
-                state = _state;
-                _dueTime = Timeout.InfiniteTimeSpan;
-            }
-            Assert.NotNull(callback);
-            callback(state);
-        }
-
-        private void OnChange(TimeSpan dueTime)
-        {
-            lock (_gate)
-            {
-                _dueTime = dueTime;
-                if (dueTime != Timeout.InfiniteTimeSpan && _nextArm is { } next)
-                {
-                    _nextArm = null;
-                    next.TrySetResult(dueTime);
-                }
-            }
-        }
-
-        private sealed class ManualTimer(ManualTimeProvider owner) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                owner.OnChange(dueTime);
-                return true;
-            }
-
-            public void Dispose() => owner.OnChange(Timeout.InfiniteTimeSpan);
-
-            public ValueTask DisposeAsync()
-            {
-                Dispose();
-                return ValueTask.CompletedTask;
-            }
-        }
     }
 }
