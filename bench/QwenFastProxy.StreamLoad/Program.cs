@@ -1,5 +1,5 @@
-// Load client for bench/load/compare.sh (issue 7, items d and f). Two modes, each ending in one summary line of
-// key=value pairs on stdout (the script parses it; a human can read it):
+// Load client for bench/load/compare.sh (its phases (d) slow and (f) startup). Two modes, each ending in one
+// summary line of key=value pairs on stdout (the script parses it; a human can read it):
 //
 //   stream-load streams --url URL [--streams 1000] [--chunks 30] [--delay-ms 1000] [--ramp-ms 1000]
 //                       [--timeout-s S] [--body FILE] [--token T]

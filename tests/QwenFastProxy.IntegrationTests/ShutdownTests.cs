@@ -1,6 +1,4 @@
-using System.Text;
 using QwenFastProxy.IntegrationTests.Infrastructure;
-using QwenFastProxy.Simulator;
 
 namespace QwenFastProxy.IntegrationTests;
 

@@ -5,7 +5,10 @@ using QwenFastProxy.IntegrationTests.Infrastructure;
 
 namespace QwenFastProxy.IntegrationTests;
 
-/// <summary>The contract's upstream timeouts end requests with clear errors, never a hang.</summary>
+/// <summary>
+/// The timeouts (REQUEST_TIMEOUT_SECONDS, STREAMING_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, and the headers timeout
+/// towards a slow client) end requests with clear errors, never a hang.
+/// </summary>
 public sealed class TimeoutTests
 {
     [Fact]

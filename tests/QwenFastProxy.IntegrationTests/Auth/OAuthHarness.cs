@@ -3,6 +3,7 @@ using QwenFastProxy.Auth;
 using QwenFastProxy.Cli.Hosting;
 using QwenFastProxy.Configuration;
 using QwenFastProxy.Simulator;
+using QwenFastProxy.TestCorpus;
 using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy.IntegrationTests.Auth;
@@ -16,6 +17,9 @@ public sealed class OAuthHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(1);
+
+    // In the past: a login saved on this clock has already expired by the real clock a CLI run uses.
+    private static readonly DateTimeOffset ClockStart = new(2026, 5, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly List<ProxyInstance> _proxies = [];
     private readonly string _folder;
@@ -44,7 +48,7 @@ public sealed class OAuthHarness : IAsyncDisposable
 
     public static async Task<OAuthHarness> StartAsync(bool fastForwardClock = false)
     {
-        var clock = new TestClock(fastForwardClock);
+        var clock = new TestClock(ClockStart, fastForwardClock);
         var simulator = await QwenSimulator.StartAsync(new SimulatorOptions());
         simulator.OAuth.Options.Time = clock;
         simulator.OAuth.Options.ValidateAccessTokens = true;

@@ -32,9 +32,6 @@ public sealed class RawHttpConnection : IAsyncDisposable
         await _connection.Output.WriteAsync(bytes);
     }
 
-    /// <summary>Closes our sending side (FIN); reads stay possible.</summary>
-    public void ShutdownSend() => _connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
-
     /// <summary>Reads one response (an interim 1xx response counts as one).</summary>
     public async Task<RawResponse> ReadResponseAsync()
     {

@@ -10,7 +10,7 @@ using QwenFastProxy.Simulator;
 namespace QwenFastProxy.IntegrationTests.Observability;
 
 /// <summary>
-/// Issue 6, item 5: a full run with secret upstream keys, OAuth tokens, client keys and marked request bodies leaves
+/// A full run with secret upstream keys, OAuth tokens, client keys and marked request bodies leaves
 /// none of them in the log output (text or JSON), in <c>/metrics</c> or in <c>/status.json</c>.
 /// </summary>
 public sealed class LogHygieneTests

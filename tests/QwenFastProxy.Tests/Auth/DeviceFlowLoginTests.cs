@@ -1,5 +1,6 @@
 using System.Net;
 using QwenFastProxy.Auth;
+using QwenFastProxy.TestCorpus;
 
 namespace QwenFastProxy.Tests.Auth;
 
@@ -168,9 +169,9 @@ public sealed class DeviceFlowLoginTests
         Assert.DoesNotContain("d,", authorization.ToString(), StringComparison.Ordinal);
     }
 
-    private static (DeviceFlowLogin Login, FastForwardTime Time, RecordingDisplay Display) Create(ScriptedHttpHandler handler)
+    private static (DeviceFlowLogin Login, TestClock Time, RecordingDisplay Display) Create(ScriptedHttpHandler handler)
     {
-        var time = new FastForwardTime(Start);
+        var time = new TestClock(Start, fastForward: true);
         var http = new HttpMessageInvoker(handler);
         var login = new DeviceFlowLogin(
             new DeviceAuthorizationClient(http, "https://chat.example"), new OAuthTokenClient(http, "https://chat.example"), time);

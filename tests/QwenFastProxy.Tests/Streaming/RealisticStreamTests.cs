@@ -52,7 +52,7 @@ public sealed class RealisticStreamTests(ITestOutputHelper output)
                 }
                 else if (variant == "K=2" && member.OpensAmbiguously && actual == member.Deltas[0] + expected)
                 {
-                    open++; // the documented reading of an ambiguous opening: kept as genuine
+                    open++; // an ambiguous opening (OpensAmbiguously) is kept as genuine, so its first delta shows twice
                 }
                 else
                 {

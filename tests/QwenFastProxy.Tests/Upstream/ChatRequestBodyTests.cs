@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using QwenFastProxy.Upstream;
+
+namespace QwenFastProxy.Tests.Upstream;
+
+/// <summary>
+/// The one pass over a chat request body that finds its top-level <c>model</c> and <c>stream</c>, and the byte
+/// splice that replaces or inserts the model without re-serialising the rest.
+/// </summary>
+public sealed class ChatRequestBodyTests
+{
+    [Fact]
+    public void FindsAKnownModelAndStreaming()
+    {
+        var json = """{"model":"qwen3-coder-flash","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+
+        var body = Parse(json);
+
+        Assert.True(body.Stream);
+        Assert.True(body.HasModel);
+        Assert.True(body.IsKnownModel);
+        // The catalog's own string: known models cost no allocation per request.
+        Assert.Same(ModelCatalog.OAuthModels[1], body.Model);
+        Assert.Equal("\"qwen3-coder-flash\"", json[body.ModelTokenStart..body.ModelTokenEnd]);
+    }
+
+    [Fact]
+    public void AnUnknownModelIsReadButNotKnown()
+    {
+        var body = Parse("""{"messages":[],"model":"gpt-4o"}""");
+
+        Assert.True(body.HasModel);
+        Assert.False(body.IsKnownModel);
+        Assert.Equal("gpt-4o", body.Model);
+        Assert.False(body.Stream);
+    }
+
+    [Fact]
+    public void AnEscapedModelNameIsDecodedButNotMatchedAgainstTheCatalog()
+    {
+        var body = Parse("""{"model":"qwen3-coder-plu\u0073"}""");
+
+        Assert.True(body.HasModel);
+        Assert.False(body.IsKnownModel);
+        Assert.Equal("qwen3-coder-plus", body.Model);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m"}""")]
+    [InlineData("""{"model":"m","stream":false}""")]
+    [InlineData("""{"model":"m","stream":"true"}""")]
+    [InlineData("""{"model":"m","stream":1}""")]
+    [InlineData("""{"model":"m","stream":null}""")]
+    [InlineData("""{"model":"m","messages":[{"stream":true}],"metadata":{"stream":true}}""")]
+    public void StreamsOnlyForATopLevelTrue(string json) => Assert.False(Parse(json).Stream);
+
+    [Theory]
+    [InlineData("""{}""")]
+    [InlineData("""{"model":null}""")]
+    [InlineData("""{"model":42}""")]
+    [InlineData("""{"model":{"name":"qwen3-coder-plus"}}""")]
+    [InlineData("""{"messages":[{"model":"qwen3-coder-plus"}]}""")]
+    public void HasNoModelWithoutATopLevelString(string json)
+    {
+        var body = Parse(json);
+
+        Assert.False(body.HasModel);
+        Assert.False(body.IsKnownModel);
+        Assert.Null(body.Model);
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("[{\"model\":\"m\"}]")]
+    [InlineData("\"model\"")]
+    [InlineData("42")]
+    [InlineData("null")]
+    public void RefusesABodyThatIsNotAnObject(string json)
+    {
+        Assert.False(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Equal("The request body must be a JSON object.", error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("{")]
+    [InlineData("""{"model":"m""")]
+    [InlineData("""{"model":"m",}""")]
+    [InlineData("""{"model":'m'}""")]
+    [InlineData("""{"model":"m"} {"model":"n"}""")]
+    [InlineData("""{"model":"m"}x""")]
+    [InlineData("""{/* note */"model":"m"}""")]
+    public void RefusesMalformedJsonWithTheReadersReason(string json)
+    {
+        Assert.False(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.StartsWith("The request body is not valid JSON: ", error, StringComparison.Ordinal);
+        Assert.True(error!.Length > "The request body is not valid JSON: ".Length);
+    }
+
+    [Fact]
+    public void RefusesNestingDeeperThanTwoHundredAndFiftySixLevels()
+    {
+        var deep = """{"a":""" + new string('[', 300) + new string(']', 300) + "}";
+        var shallow = """{"a":""" + new string('[', 200) + new string(']', 200) + "}";
+
+        Assert.False(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(deep), out _, out var error));
+        Assert.StartsWith("The request body is not valid JSON: ", error, StringComparison.Ordinal);
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(shallow), out _, out _));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"gpt-4o","stream":true}""", """{"model":"qwen3-coder-plus","stream":true}""")]
+    [InlineData("""{"messages":[],"model":"claude"}""", """{"messages":[],"model":"qwen3-coder-plus"}""")]
+    [InlineData("{\n  \"model\" : \"a\",\n  \"n\": 1\n}", "{\n  \"model\" : \"qwen3-coder-plus\",\n  \"n\": 1\n}")]
+    [InlineData("""{"model":"a-much-longer-model-name-than-the-default","x":[1,2]}""", """{"model":"qwen3-coder-plus","x":[1,2]}""")]
+    public void ReplacesOnlyTheModelToken(string json, string expected) =>
+        Assert.Equal(expected, Rewrite(json, "qwen3-coder-plus"));
+
+    [Theory]
+    [InlineData("""{"messages":[]}""", """{"model":"qwen3-coder-plus","messages":[]}""")]
+    [InlineData("""  {"stream":true}""", """  {"model":"qwen3-coder-plus","stream":true}""")]
+    [InlineData("{}", """{"model":"qwen3-coder-plus"}""")]
+    [InlineData("{ \n}", "{\"model\":\"qwen3-coder-plus\" \n}")]
+    public void InsertsAMissingModelFirst(string json, string expected) =>
+        Assert.Equal(expected, Rewrite(json, "qwen3-coder-plus"));
+
+    [Theory]
+    [InlineData("""{"model":"a","messages":[]}""")]
+    [InlineData("""{"messages":[]}""")]
+    public void WritesTheModelJsonEscaped(string json)
+    {
+        const string model = "quote\" back\\ caf\u00e9 \u4e2d";
+
+        var rewritten = Rewrite(json, model);
+
+        using var document = JsonDocument.Parse(rewritten);
+        Assert.Equal(model, document.RootElement.GetProperty("model").GetString());
+        Assert.Equal(0, document.RootElement.GetProperty("messages").GetArrayLength());
+    }
+
+    [Fact]
+    public void ARewrittenBodyParsesAsTheNewModel()
+    {
+        var rewritten = Rewrite("""{"model":"gpt-4o","stream":true}""", "qwen3-coder-flash");
+
+        var body = Parse(rewritten);
+
+        Assert.True(body.IsKnownModel);
+        Assert.Equal("qwen3-coder-flash", body.Model);
+        Assert.True(body.Stream);
+    }
+
+    private static ChatRequestBody Parse(string json)
+    {
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out var error), error);
+        Assert.Null(error);
+        return body;
+    }
+
+    /// <summary>Parses, rewrites into a pooled buffer, and returns the buffer after copying the result out.</summary>
+    private static string Rewrite(string json, string model)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        Assert.True(ChatRequestBody.TryParse(bytes, out var body, out _));
+        var buffer = body.RewriteModel(bytes, JsonEncodedText.Encode(model), out var length);
+        try
+        {
+            return Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
