@@ -136,9 +136,9 @@ public class AccessLogBenchmarks
         response.EndHead(ref head);
         response.WriteBody(new byte[4096]);
         response.EndBody();
-        context.Model = "qwen3-coder-plus";
-        context.Streaming = true;
-        context.UpstreamStatus = 200;
+        context.Upstream.Model = "qwen3-coder-plus";
+        context.Upstream.Streaming = true;
+        context.Upstream.Status = 200;
         return context;
     }
 }

@@ -16,9 +16,6 @@ public sealed class ClientKeyGate
     public ClientKeyGate(IEnumerable<string> keys) =>
         _keys = keys.Select(k => Encoding.UTF8.GetBytes(k)).ToArray();
 
-    /// <summary>True when no keys are configured.</summary>
-    public bool IsOpen => _keys.Length == 0;
-
     /// <summary>True when the request carries one of the configured keys (or none are configured).</summary>
     public bool Allows(RequestHeaders headers)
     {

@@ -7,7 +7,7 @@ namespace QwenFastProxy.Auth;
 public static class CredentialsFile
 {
     /// <summary>Outcome of <see cref="TryRead"/>.</summary>
-    [SuppressMessage("Design", "CA1034:Nested types should not be visible", Justification = "Part of the agreed public API.")]
+    [SuppressMessage("Design", "CA1034:Nested types should not be visible", Justification = "Embedders read and write credentials through these nested types.")]
     public enum ReadStatus
     {
         /// <summary>The file was read and holds an access token.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace QwenFastProxy.Auth;
 
-/// <summary>Serialises credentials in the shape Qwen Code and the original proxy write.</summary>
+/// <summary>Serialises credentials in the shape Qwen Code and the Go proxy this one replaces write.</summary>
 internal static class CredentialsWriter
 {
     /// <summary><c>{"access_token","token_type","refresh_token","resource_url","expiry_date"}</c>, indented; absent values are left out.</summary>

@@ -3,7 +3,7 @@ namespace QwenFastProxy.Auth;
 /// <summary>Tuning of <see cref="OAuthTokenProvider"/>.</summary>
 public sealed record OAuthTokenProviderOptions
 {
-    /// <summary>Refresh this long before the access token expires (the original proxy's 30 minutes). See <see cref="OAuthTokenProvider"/>.</summary>
+    /// <summary>Refresh this long before the access token expires (30 minutes, as the Go proxy this one replaces did). See <see cref="OAuthTokenProvider"/>.</summary>
     public TimeSpan RefreshMargin { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>After a refresh failed for a passing reason (network, 5xx), the next try waits this long.</summary>

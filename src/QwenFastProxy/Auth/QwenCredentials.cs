@@ -2,7 +2,7 @@ using System.Text;
 
 namespace QwenFastProxy.Auth;
 
-/// <summary>Saved OAuth credentials, in the shape the original proxy and the official Qwen Code CLI write.</summary>
+/// <summary>Saved OAuth credentials, in the shape the official Qwen Code CLI and the Go proxy this one replaces write.</summary>
 /// <param name="AccessToken">Bearer token for upstream requests. Secret.</param>
 /// <param name="TokenType">Usually <c>Bearer</c>; null when absent.</param>
 /// <param name="RefreshToken">Token for the refresh grant; null when absent. Secret.</param>

@@ -9,7 +9,7 @@ namespace QwenFastProxy.Buffers;
 /// socket transport's pipes. Kestrel has such a pool but hands it only to transports built by its host; built by
 /// hand, the transport falls back to <see cref="MemoryPool{T}.Shared"/>, whose arrays every socket operation has
 /// to pin and which, rented on one thread and returned on another, kept missing its per-thread caches: the
-/// profiles showed about 4 KB allocated per proxied request for it (issue 7).
+/// profiles showed about 4 KB allocated per proxied request for it.
 /// </summary>
 public sealed class PinnedBlockPool : MemoryPool<byte>
 {

@@ -60,8 +60,6 @@ internal sealed class Http1Parser
     /// <summary>The error of the last <see cref="ParseStatus.Error"/>.</summary>
     public HttpError Error { get; private set; }
 
-    /// <summary>True once the first byte of a request has been taken (for timeouts: idle vs. slow headers).</summary>
-    public bool Started => _requestLineDone;
 
     public void Reset()
     {

@@ -44,8 +44,6 @@ public sealed class ResponseOutput
     /// <summary>Stopwatch timestamp of the first flush that carried response bytes, or 0.</summary>
     public long FirstByteTimestamp { get; private set; }
 
-    internal PipeWriter Writer => _writer;
-
     internal void Reset(bool keepAlive, bool http10)
     {
         StatusCode = 0;

@@ -2,7 +2,7 @@ namespace QwenFastProxy.Http;
 
 /// <summary>
 /// A cancellation source with a deadline, kept by a connection and reused by its next exchange: a new linked
-/// source and timer for every request showed up as a tenth of the bytes a request allocated (issue 7). A source
+/// source and timer for every request showed up as a tenth of the bytes a request allocated. A source
 /// whose deadline fired cannot be reset, so it is replaced then. Reuse relies on
 /// <see cref="CancellationTokenSource.TryReset"/>, which drops the callbacks registered on the source — including
 /// the links of sources created from its token — so only a parent that is never reset (the connection's own

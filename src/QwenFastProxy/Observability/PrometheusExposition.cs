@@ -64,7 +64,7 @@ public static class PrometheusExposition
         Sample(output, BytesOutBlock, metrics.BytesOut);
         Sample(output, RefreshesBlock, metrics.TokenRefreshes);
         Sample(output, RefreshFailuresBlock, metrics.TokenRefreshFailures);
-        // Process figures: allocation per request is what the hot paths are judged by (issue 7).
+        // Process figures: allocation per request is what the hot paths are judged by.
         Sample(output, AllocatedBlock, GC.GetTotalAllocatedBytes(precise: false));
         output.Write(CollectionsHeader);
         for (var generation = 0; generation < CollectionSamples.Length; generation++)

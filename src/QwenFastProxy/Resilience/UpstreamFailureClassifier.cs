@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Net.Sockets;
 
 namespace QwenFastProxy.Resilience;
@@ -9,12 +8,6 @@ namespace QwenFastProxy.Resilience;
 /// </summary>
 public static class UpstreamFailureClassifier
 {
-    /// <summary>
-    /// How much of a 403/429 body is worth buffering for <see cref="Classify(int, ReadOnlySpan{byte})"/>: Qwen's
-    /// and DashScope's error objects are ~200 bytes; the code and message come first.
-    /// </summary>
-    public const int BodyPrefixLength = 1024;
-
     /// <summary>Classifies a failure that surfaced as an exception.</summary>
     /// <param name="exception">What the send or the relay threw (HttpRequestException, IOException, OperationCanceledException…).</param>
     /// <param name="responseStarted">True once any response byte has been written towards the client.</param>
@@ -54,8 +47,8 @@ public static class UpstreamFailureClassifier
     /// <summary>Classifies an HTTP answer.</summary>
     /// <param name="statusCode">The upstream's status.</param>
     /// <param name="bodyPrefix">
-    /// The first bytes of the body (up to <see cref="BodyPrefixLength"/>); only read for 403 and 429, so other
-    /// statuses may pass empty.
+    /// The body, or its first bytes (Qwen's and DashScope's error objects are ~200 bytes, code and message
+    /// first); only read for the statuses of <see cref="NeedsBody"/>, so others may pass empty.
     /// </param>
     public static UpstreamOutcome Classify(int statusCode, ReadOnlySpan<byte> bodyPrefix) => statusCode switch
     {

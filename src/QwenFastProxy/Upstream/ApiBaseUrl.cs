@@ -16,7 +16,7 @@ public static class ApiBaseUrl
     private const string VersionSuffix = "/v1";
 
     /// <summary>
-    /// Normalises as the original proxy did: no scheme means <c>https://</c>, an explicit <c>http://</c> is kept,
+    /// Normalises as the Go proxy this one replaces did, so its users' settings keep working: no scheme means <c>https://</c>, an explicit <c>http://</c> is kept,
     /// trailing slashes are removed and a missing <c>/v1</c> suffix is added
     /// (<c>portal.qwen.ai</c> → <c>https://portal.qwen.ai/v1</c>). Returns false for anything that is not an
     /// http(s) URL or host name: other schemes, no host, user info, a query or a fragment, white space.
@@ -63,7 +63,7 @@ public static class ApiBaseUrl
     }
 
     /// <summary>
-    /// The contract's rule: <c>QWEN_API_BASE_URL</c> if set; else, in API-key mode, <see cref="ApiKeyDefault"/>;
+    /// The rule: <c>QWEN_API_BASE_URL</c> if set; else, in API-key mode, <see cref="ApiKeyDefault"/>;
     /// else the credentials' <c>resource_url</c> normalised (when it normalises); else <see cref="OAuthDefault"/>.
     /// </summary>
     public static string Resolve(ProxyOptions options, QwenCredentials? credentials)

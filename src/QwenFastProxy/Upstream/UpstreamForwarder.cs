@@ -26,7 +26,7 @@ public sealed class UpstreamForwarder
     // Error bodies worth reading for Qwen's token wording are small; larger ones are not auth errors.
     private const long MaxInspectedErrorBytes = 16 * 1024;
 
-    // The official client's markers of a refused token in an error message (QWEN-PROTOCOL.md), lower case.
+    // The official Qwen Code client's markers of a refused token in an error message, lower case.
     private static readonly string[] TokenRefusalMarkers =
         ["unauthorized", "forbidden", "invalid api key", "invalid access token", "token expired"];
 
@@ -42,7 +42,7 @@ public sealed class UpstreamForwarder
     /// <param name="client">The shared upstream pool.</param>
     /// <param name="credentials">Upstream credentials.</param>
     /// <param name="baseUrl">Default API base.</param>
-    /// <param name="timeouts">The contract's timeouts.</param>
+    /// <param name="timeouts">The upstream timeouts.</param>
     /// <param name="resilience">Circuit breaker and retries; one attempt and no breaker when null.</param>
     /// <param name="relay">How responses go back to clients (with or without stream repair); a plain relay when null.</param>
     public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts, UpstreamResilience? resilience = null, ResponseRelay? relay = null)
@@ -146,10 +146,10 @@ public sealed class UpstreamForwarder
                     return default;
                 }
 
-                // The head is in. Small error bodies are buffered to classify them (quota or throttling, token
-                // wording); the relay then reads the buffered copy, so the client still gets every byte.
+                // The head is in. Small error bodies are buffered to classify them (quota or throttling; a 400's
+                // token wording); the relay then reads the buffered copy, so the client still gets every byte.
                 var status = (int)attempt.Response.StatusCode;
-                var errorBody = status is 400 or 403 or 429
+                var errorBody = status == 400 || UpstreamFailureClassifier.NeedsBody(status)
                     ? await ReadErrorBodyAsync(attempt.Response, exchange.Token).ConfigureAwait(false)
                     : default;
                 var outcome = UpstreamFailureClassifier.Classify(status, errorBody.Span);
