@@ -50,7 +50,7 @@ public static class ProxyCli
                 return Ok;
         }
 
-        if (!OptionsLoader.TryLoad(environment, commandLine, out var options, out var configError))
+        if (!OptionsLoader.TryLoad(environment, commandLine.ToOverrides(), out var options, out var configError))
         {
             await stderr.WriteLineAsync($"qwenfastproxy: {configError}").ConfigureAwait(false);
             return BadUsage;

@@ -111,6 +111,15 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void OverridesCarryTheFlagsUnderTheirNames()
+    {
+        Assert.Equal(
+            new OptionOverrides(true, true, new NamedSetting<int>("--port", 7000), new NamedSetting<string>("--host", "::1")),
+            Parse("--demo", "--debug", "--port", "7000", "--host", "::1").ToOverrides());
+        Assert.Equal(OptionOverrides.None, Parse("status").ToOverrides());
+    }
+
+    [Fact]
     public void LastRepeatedValueWins()
     {
         Assert.Equal(2, Parse("--port", "1", "--port=2").Port);
