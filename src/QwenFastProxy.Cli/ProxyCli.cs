@@ -1,4 +1,5 @@
 using System.Reflection;
+using QwenFastProxy.Cli.Arguments;
 using QwenFastProxy.Cli.Commands;
 using QwenFastProxy.Configuration;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using QwenFastProxy.Configuration;
 
-namespace QwenFastProxy.Configuration;
+namespace QwenFastProxy.Cli.Arguments;
 
 /// <summary>The parsed command line: one optional command word and flags.</summary>
 /// <param name="Command">What to do; <see cref="ProxyCommand.Help"/> and <see cref="ProxyCommand.Version"/> win over a command word.</param>

@@ -1,6 +1,7 @@
+using QwenFastProxy.Cli.Arguments;
 using QwenFastProxy.Configuration;
 
-namespace QwenFastProxy.Tests.Configuration;
+namespace QwenFastProxy.Cli.Tests.Arguments;
 
 public class CommandLineTests
 {
