@@ -1,6 +1,6 @@
-using QwenFastProxy.Auth;
+using QwenFastProxy.Cli.Login;
 
-namespace QwenFastProxy.Tests.Auth;
+namespace QwenFastProxy.Cli.Tests.Login;
 
 public sealed class QrCodeTests
 {

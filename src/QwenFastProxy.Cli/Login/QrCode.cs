@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace QwenFastProxy.Auth;
+namespace QwenFastProxy.Cli.Login;
 
 /// <summary>
 /// A QR code (Model 2, ISO/IEC 18004) for one text in byte mode: the smallest version that fits at the chosen

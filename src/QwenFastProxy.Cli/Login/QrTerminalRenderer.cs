@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace QwenFastProxy.Auth;
+namespace QwenFastProxy.Cli.Login;
 
 /// <summary>
 /// Draws a <see cref="QrCode"/> with Unicode half blocks, two modules per character cell, inside a quiet zone.
