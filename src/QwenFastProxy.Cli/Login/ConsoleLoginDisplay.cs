@@ -41,7 +41,7 @@ public sealed class ConsoleLoginDisplay : ILoginDisplay, IDisposable
         string qr;
         try
         {
-            qr = QrTerminalRenderer.Render(QrCode.Encode(url), color: _isTerminal, indent: "  ");
+            qr = QrTerminalRenderer.Render(QrModules.Encode(url), color: _isTerminal, indent: "  ");
         }
         catch (ArgumentException)
         {

@@ -28,7 +28,7 @@ public sealed class QrReadBackTests
     [MemberData(nameof(Texts))]
     public void ThePrintedCodeReadsBackAsTheTextWithNothingToRepair(string text, bool color)
     {
-        string rendered = QrTerminalRenderer.Render(QrCode.Encode(text), color);
+        string rendered = QrTerminalRenderer.Render(QrModules.Encode(text), color);
 
         TerminalQrReader.Reading? reading = TerminalQrReader.Read(rendered, color);
 
