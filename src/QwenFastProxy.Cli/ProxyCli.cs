@@ -1,4 +1,5 @@
 using System.Reflection;
+using QwenFastProxy.Cli.Arguments;
 using QwenFastProxy.Cli.Commands;
 using QwenFastProxy.Configuration;
 
@@ -50,7 +51,7 @@ public static class ProxyCli
                 return Ok;
         }
 
-        if (!OptionsLoader.TryLoad(environment, commandLine, out var options, out var configError))
+        if (!OptionsLoader.TryLoad(environment, commandLine.ToOverrides(), out var options, out var configError))
         {
             await stderr.WriteLineAsync($"qwenfastproxy: {configError}").ConfigureAwait(false);
             return BadUsage;

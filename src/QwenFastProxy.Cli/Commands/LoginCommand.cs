@@ -1,5 +1,6 @@
 using System.Globalization;
 using QwenFastProxy.Auth;
+using QwenFastProxy.Cli.Login;
 using QwenFastProxy.Configuration;
 using QwenFastProxy.Upstream;
 using QwenFastProxy.Cli.Hosting;

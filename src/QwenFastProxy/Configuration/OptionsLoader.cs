@@ -4,23 +4,23 @@ using Names = QwenFastProxy.Configuration.EnvironmentVariables;
 
 namespace QwenFastProxy.Configuration;
 
-/// <summary>Builds validated <see cref="ProxyOptions"/> from the environment and the command line.</summary>
+/// <summary>Builds validated <see cref="ProxyOptions"/> from the environment and the caller's overrides.</summary>
 public static class OptionsLoader
 {
     /// <summary>
-    /// Reads the environment first, then lets the command line's flags win (a variable overridden by a flag is
-    /// not read). Unset, empty or white-space-only variables keep their defaults. Any value that does not parse
-    /// or is out of range makes this return false with one line per problem, each naming the variable or flag
-    /// and the accepted values; nothing falls back silently.
+    /// Reads the environment, except where <paramref name="overrides"/> sets a value: that one wins and its variable
+    /// is not read. Unset, empty or white-space-only variables keep their defaults. Any value that does not parse
+    /// or is out of range makes this return false with one line per problem, each naming the variable (or the
+    /// override's <see cref="NamedSetting{T}.Name"/>) and the accepted values; nothing falls back silently.
     /// </summary>
     public static bool TryLoad(
         Func<string, string?> getEnvironmentVariable,
-        CommandLine commandLine,
+        OptionOverrides overrides,
         [NotNullWhen(true)] out ProxyOptions? options,
         [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
-        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(overrides);
 
         var env = new SettingReader(getEnvironmentVariable);
         string? home = getEnvironmentVariable(Names.Home);
@@ -28,9 +28,9 @@ public static class OptionsLoader
 
         var loaded = new ProxyOptions
         {
-            Host = ReadHost(env, commandLine, defaults.Host),
-            Port = ReadPort(env, commandLine, defaults.Port),
-            Debug = commandLine.Debug || env.Boolean(Names.Debug, defaults.Debug),
+            Host = ReadHost(env, overrides.Host, defaults.Host),
+            Port = ReadPort(env, overrides.Port, defaults.Port),
+            Debug = overrides.Debug || env.Boolean(Names.Debug, defaults.Debug),
             MaxIdleConns = env.Integer(Names.MaxIdleConns, defaults.MaxIdleConns, OptionLimits.MinConnections),
             MaxIdleConnsPerHost = env.Integer(Names.MaxIdleConnsPerHost, defaults.MaxIdleConnsPerHost, OptionLimits.MinConnections),
             IdleConnTimeout = env.Seconds(Names.IdleConnTimeout, defaults.IdleConnTimeout),
@@ -55,7 +55,7 @@ public static class OptionsLoader
             MaxRequestBodyBytes = env.Long(Names.MaxRequestBodyBytes, defaults.MaxRequestBodyBytes, OptionLimits.MinRequestBodyBytes, OptionLimits.MaxRequestBodyBytes),
             MaxRequestHeaderBytes = env.Integer(
                 Names.MaxRequestHeaderBytes, defaults.MaxRequestHeaderBytes, OptionLimits.MinRequestHeaderBytes, OptionLimits.MaxRequestHeaderBytes),
-            Demo = commandLine.Demo,
+            Demo = overrides.Demo,
         };
 
         if (env.Errors.Count > 0)
@@ -70,16 +70,16 @@ public static class OptionsLoader
         return true;
     }
 
-    private static string ReadHost(SettingReader env, CommandLine commandLine, string fallback)
+    private static string ReadHost(SettingReader env, NamedSetting<string>? given, string fallback)
     {
-        if (commandLine.Host is not null)
+        if (given is not null)
         {
-            if (HostAddress.TryNormalize(commandLine.Host, out string? flagHost))
+            if (HostAddress.TryNormalize(given.Value, out string? givenHost))
             {
-                return flagHost!;
+                return givenHost!;
             }
 
-            env.Fail(ValueText.Invalid(CommandLine.HostFlag, commandLine.Host, HostAddress.Expected));
+            env.Fail(ValueText.Invalid(given.Name, given.Value, HostAddress.Expected));
             return fallback;
         }
 
@@ -98,18 +98,18 @@ public static class OptionsLoader
         return fallback;
     }
 
-    private static int ReadPort(SettingReader env, CommandLine commandLine, int fallback)
+    private static int ReadPort(SettingReader env, NamedSetting<int>? given, int fallback)
     {
-        if (commandLine.Port is int port)
+        if (given is not null)
         {
-            if (port is >= OptionLimits.MinPort and <= OptionLimits.MaxPort)
+            if (given.Value is >= OptionLimits.MinPort and <= OptionLimits.MaxPort)
             {
-                return port;
+                return given.Value;
             }
 
             env.Fail(ValueText.Invalid(
-                CommandLine.PortFlag,
-                port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                given.Name,
+                given.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ValueText.ExpectedInteger(OptionLimits.MinPort, OptionLimits.MaxPort)));
             return fallback;
         }

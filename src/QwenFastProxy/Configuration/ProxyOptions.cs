@@ -5,8 +5,9 @@ using Names = QwenFastProxy.Configuration.EnvironmentVariables;
 namespace QwenFastProxy.Configuration;
 
 /// <summary>
-/// All settings of the proxy. <see cref="OptionsLoader"/> fills and validates them from the environment and the
-/// command line; embedders and tests may also build one directly (then nothing is validated).
+/// All settings of the proxy. <see cref="OptionsLoader"/> fills and validates them from the environment and
+/// <see cref="OptionOverrides"/> (the executable's flags); embedders and tests may also build one directly (then
+/// nothing is validated).
 /// <see cref="object.ToString"/> shows <see cref="Describe"/>, so printing an instance never reveals a key.
 /// </summary>
 public sealed record ProxyOptions

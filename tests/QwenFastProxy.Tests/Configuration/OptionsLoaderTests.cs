@@ -9,8 +9,6 @@ public class OptionsLoaderTests
     private static readonly string[] ThreeKeys = ["a", "b", "c"];
     private static readonly string[] TwoKeys = ["k1", "k2"];
 
-    private static readonly CommandLine NoFlags = new(ProxyCommand.Serve, false, false, null, null);
-
     private static Func<string, string?> Env(params (string Name, string Value)[] variables)
     {
         var map = variables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
@@ -18,18 +16,18 @@ public class OptionsLoaderTests
         return name => map.TryGetValue(name, out string? value) ? value : null;
     }
 
-    private static ProxyOptions Load(CommandLine? commandLine, params (string, string)[] variables)
+    private static ProxyOptions Load(OptionOverrides? overrides, params (string, string)[] variables)
     {
-        Assert.True(OptionsLoader.TryLoad(Env(variables), commandLine ?? NoFlags, out ProxyOptions? options, out string? error), error);
+        Assert.True(OptionsLoader.TryLoad(Env(variables), overrides ?? OptionOverrides.None, out ProxyOptions? options, out string? error), error);
         Assert.Null(error);
         return options!;
     }
 
     private static ProxyOptions Load(params (string, string)[] variables) => Load(null, variables);
 
-    private static string Fails(CommandLine? commandLine, params (string, string)[] variables)
+    private static string Fails(OptionOverrides? overrides, params (string, string)[] variables)
     {
-        Assert.False(OptionsLoader.TryLoad(Env(variables), commandLine ?? NoFlags, out ProxyOptions? options, out string? error));
+        Assert.False(OptionsLoader.TryLoad(Env(variables), overrides ?? OptionOverrides.None, out ProxyOptions? options, out string? error));
         Assert.Null(options);
         Assert.False(string.IsNullOrWhiteSpace(error));
         return error!;
@@ -292,7 +290,7 @@ public class OptionsLoaderTests
     public void FlagsWinOverEnvironment()
     {
         ProxyOptions o = Load(
-            new CommandLine(ProxyCommand.Serve, Demo: true, Debug: true, Port: 9100, Host: "0.0.0.0"),
+            new OptionOverrides(Demo: true, Debug: true, Port: new("--port", 9100), Host: new("--host", "0.0.0.0")),
             ("PORT", "9000"), ("HOST", "127.0.0.1"), ("DEBUG", "false"));
         Assert.Equal(9100, o.Port);
         Assert.Equal("0.0.0.0", o.Host);
@@ -303,7 +301,7 @@ public class OptionsLoaderTests
     [Fact]
     public void FlagsMakeOverriddenVariablesIrrelevant()
     {
-        ProxyOptions o = Load(new CommandLine(ProxyCommand.Serve, false, true, 9100, "::1"), ("PORT", "junk"), ("HOST", "junk"), ("DEBUG", "junk"));
+        ProxyOptions o = Load(new OptionOverrides(false, true, new("--port", 9100), new("--host", "::1")), ("PORT", "junk"), ("HOST", "junk"), ("DEBUG", "junk"));
         Assert.Equal(9100, o.Port);
         Assert.Equal("::1", o.Host);
         Assert.True(o.Debug);
@@ -318,10 +316,10 @@ public class OptionsLoaderTests
     [Fact]
     public void InvalidFlagValuesAreNamedAsFlags()
     {
-        string portError = Fails(new CommandLine(ProxyCommand.Serve, false, false, 70000, null));
+        string portError = Fails(new OptionOverrides(false, false, new("--port", 70000), null));
         Assert.Equal("invalid --port=\"70000\": expected an integer from 0 to 65535", portError);
 
-        string hostError = Fails(new CommandLine(ProxyCommand.Serve, false, false, null, "nowhere"));
+        string hostError = Fails(new OptionOverrides(false, false, null, new("--host", "nowhere")));
         Assert.StartsWith("invalid --host=\"nowhere\"", hostError, StringComparison.Ordinal);
     }
 }

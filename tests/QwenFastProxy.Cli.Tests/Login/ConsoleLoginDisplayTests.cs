@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using QwenFastProxy.Auth;
+using QwenFastProxy.Cli.Login;
 
-namespace QwenFastProxy.Tests.Auth;
+namespace QwenFastProxy.Cli.Tests.Login;
 
 public sealed class ConsoleLoginDisplayTests
 {

@@ -1,6 +1,7 @@
 using System.Text;
+using QwenFastProxy.Configuration;
 
-namespace QwenFastProxy.Configuration;
+namespace QwenFastProxy.Cli.Arguments;
 
 /// <summary>Builds <see cref="CommandLine.HelpText"/>; defaults come from <see cref="ProxyOptions"/> itself so they cannot drift.</summary>
 internal static class CommandLineHelp

@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace QwenFastProxy.Auth;
+namespace QwenFastProxy.Cli.Login;
 
 /// <summary>
-/// Draws a <see cref="QrCode"/> with Unicode half blocks, two modules per character cell, inside a quiet zone.
+/// Draws a <see cref="QrModules"/> with Unicode half blocks, two modules per character cell, inside a quiet zone.
 /// With colour (a terminal), black on white is set explicitly so any theme shows the right polarity. Without it
 /// (a log file), light modules are drawn as blocks, which reads correctly on the usual dark terminal background
 /// (like <c>qrencode -t UTF8</c>); phone scanners also read the inverted code a light background shows.
@@ -17,7 +17,7 @@ public static class QrTerminalRenderer
     private const string Reset = "\u001b[0m";
 
     /// <summary>The code as lines of text, each prefixed with <paramref name="indent"/>; every line ends with a newline.</summary>
-    public static string Render(QrCode code, bool color, string indent = "")
+    public static string Render(QrModules code, bool color, string indent = "")
     {
         ArgumentNullException.ThrowIfNull(code);
         int start = -QuietZone, end = code.Size + QuietZone;

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using QwenFastProxy.Configuration;
 
-namespace QwenFastProxy.Configuration;
+namespace QwenFastProxy.Cli.Arguments;
 
 /// <summary>The parsed command line: one optional command word and flags.</summary>
 /// <param name="Command">What to do; <see cref="ProxyCommand.Help"/> and <see cref="ProxyCommand.Version"/> win over a command word.</param>
@@ -18,6 +19,10 @@ public sealed record CommandLine(ProxyCommand Command, bool Demo, bool Debug, in
 
     /// <summary>Usage text: commands, flags, and every environment variable with its default, one line each.</summary>
     public static string HelpText => field ??= CommandLineHelp.Build();
+
+    /// <summary>The flags as <see cref="OptionsLoader"/> input: a port or host the loader refuses is named as its flag.</summary>
+    public OptionOverrides ToOverrides() =>
+        new(Demo, Debug, Port is int port ? new(PortFlag, port) : null, Host is null ? null : new(HostFlag, Host));
 
     /// <summary>
     /// Parses <paramref name="args"/>. Flags may be written with one or two dashes (as Go's flag package allows),

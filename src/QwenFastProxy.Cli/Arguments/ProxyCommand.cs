@@ -1,4 +1,4 @@
-namespace QwenFastProxy.Configuration;
+namespace QwenFastProxy.Cli.Arguments;
 
 /// <summary>What the executable was asked to do.</summary>
 public enum ProxyCommand

@@ -1,6 +1,7 @@
 using System.Globalization;
+using QwenFastProxy.Auth;
 
-namespace QwenFastProxy.Auth;
+namespace QwenFastProxy.Cli.Login;
 
 /// <summary>
 /// The login screen on a console: the verification URL, the user code, a QR code for a phone, an attempt to open a
@@ -40,7 +41,7 @@ public sealed class ConsoleLoginDisplay : ILoginDisplay, IDisposable
         string qr;
         try
         {
-            qr = QrTerminalRenderer.Render(QrCode.Encode(url), color: _isTerminal, indent: "  ");
+            qr = QrTerminalRenderer.Render(QrModules.Encode(url), color: _isTerminal, indent: "  ");
         }
         catch (ArgumentException)
         {

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace QwenFastProxy.Auth;
+namespace QwenFastProxy.Cli.Login;
 
 /// <summary>
 /// Tries to open a URL in the user's browser: <c>open</c> on macOS, <c>xdg-open</c> elsewhere on Unix (only when a

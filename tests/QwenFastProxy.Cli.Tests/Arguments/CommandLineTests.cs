@@ -1,6 +1,7 @@
+using QwenFastProxy.Cli.Arguments;
 using QwenFastProxy.Configuration;
 
-namespace QwenFastProxy.Tests.Configuration;
+namespace QwenFastProxy.Cli.Tests.Arguments;
 
 public class CommandLineTests
 {
@@ -108,6 +109,15 @@ public class CommandLineTests
         Assert.Equal(
             new CommandLine(ProxyCommand.Status, true, true, 7000, "127.0.0.1"),
             Parse("--debug", "status", "--port", "7000", "--host=127.0.0.1", "--demo"));
+    }
+
+    [Fact]
+    public void OverridesCarryTheFlagsUnderTheirNames()
+    {
+        Assert.Equal(
+            new OptionOverrides(true, true, new NamedSetting<int>("--port", 7000), new NamedSetting<string>("--host", "::1")),
+            Parse("--demo", "--debug", "--port", "7000", "--host", "::1").ToOverrides());
+        Assert.Equal(OptionOverrides.None, Parse("status").ToOverrides());
     }
 
     [Fact]
