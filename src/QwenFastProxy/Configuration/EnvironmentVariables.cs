@@ -1,6 +1,6 @@
 namespace QwenFastProxy.Configuration;
 
-/// <summary>The names of the environment variables the proxy reads, in the contract's order, with a one-line meaning each.</summary>
+/// <summary>The names of the environment variables the proxy reads, in the README's order, with a one-line meaning each.</summary>
 internal static class EnvironmentVariables
 {
     public const string Port = "PORT";

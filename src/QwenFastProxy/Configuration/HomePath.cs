@@ -3,7 +3,7 @@ namespace QwenFastProxy.Configuration;
 /// <summary>The user's home folder and <c>~</c> expansion.</summary>
 internal static class HomePath
 {
-    /// <summary>The credentials file of the original Go proxy, relative to the home folder.</summary>
+    /// <summary>The credentials file of the Go proxy this one replaces (kept so its users keep their login), relative to the home folder.</summary>
     public const string DefaultCredsRelative = "~/.qwen/qwenproxy_creds.json";
 
     /// <summary><paramref name="home"/> (the <c>HOME</c> variable) if set, else the OS's profile folder.</summary>

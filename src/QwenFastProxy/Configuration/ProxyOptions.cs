@@ -125,7 +125,7 @@ public sealed record ProxyOptions
     public int MaxHeldPipelinedResponses { get; init; } = 16;
 
     /// <summary>
-    /// OAuth mode: refresh the access token this long before it expires (the original proxy's 30 minutes; a token
+    /// OAuth mode: refresh the access token this long before it expires (30 minutes, as the Go proxy this one replaces did; a token
     /// that lives less than twice this is refreshed at half its remaining life). Not from the environment.
     /// </summary>
     public TimeSpan TokenRefreshMargin { get; init; } = TimeSpan.FromMinutes(30);
@@ -137,7 +137,7 @@ public sealed record ProxyOptions
     public bool ApiKeyMode => ApiKey is not null;
 
     /// <summary>
-    /// The environment-backed settings as <c>NAME</c>/value pairs for the start-up log, in the contract's order.
+    /// The environment-backed settings as <c>NAME</c>/value pairs for the start-up log, in the README's order.
     /// Secrets appear only as <c>set</c>, <c>set (N keys)</c> or <c>unset</c>.
     /// </summary>
     public IEnumerable<KeyValuePair<string, string>> Describe()
