@@ -31,7 +31,7 @@ internal static class LoginCommand
             : "an unknown time";
         await stdout.WriteLineAsync($"Logged in. Credentials saved to {options.CredsPath}.").ConfigureAwait(false);
         await stdout.WriteLineAsync($"The access token is valid until {expiry}; the proxy refreshes it by itself.").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, credentials)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, credentials.ResourceUrl)}").ConfigureAwait(false);
         return ProxyCli.Ok;
     }
 

@@ -161,7 +161,7 @@ internal static class ServeCommand
                 await stdout.WriteLineAsync($"Logged in; credentials saved to {options.CredsPath}.").ConfigureAwait(false);
             }
 
-            var provider = OAuthTokenProvider.Create(options.OAuthBaseUrl, store, saved!, providerOptions, loggerFactory);
+            var provider = OAuthTokenProvider.Create(OAuthPool(), options.OAuthBaseUrl, store, saved!, providerOptions, loggerFactory);
             if (await provider.PrepareAsync(stop).ConfigureAwait(false) || !provider.IsLoginRejected)
             {
                 // Ready, or a passing refresh failure: serve, /readyz tells, and the next request tries again.
@@ -194,9 +194,12 @@ internal static class ServeCommand
         var credentials = new QwenCredentials(issued.AccessToken, "Bearer", issued.RefreshToken, issued.ResourceUrl, DateTimeOffset.UtcNow + issued.ExpiresIn);
         store.Write(credentials);
         var provider = OAuthTokenProvider.Create(
-            origin, store, credentials, new OAuthTokenProviderOptions { RefreshMargin = options.TokenRefreshMargin }, loggerFactory);
+            OAuthPool(), origin, store, credentials, new OAuthTokenProviderOptions { RefreshMargin = options.TokenRefreshMargin }, loggerFactory);
         return (provider, folder);
     }
+
+    // The token endpoint gets a pool of its own, apart from the API's: a refresh never queues behind streams.
+    private static HttpMessageInvoker OAuthPool() => UpstreamClientFactory.Create(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(15));
 
     private static void TryDeleteFolder(string folder)
     {

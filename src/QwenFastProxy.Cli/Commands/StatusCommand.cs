@@ -40,7 +40,7 @@ internal static class StatusCommand
             ? "Refresh token: absent (the login ends when the access token expires)"
             : "Refresh token: present (the proxy refreshes the access token by itself)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"OAuth server: {options.OAuthBaseUrl}").ConfigureAwait(false);
-        await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, credentials)}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, credentials.ResourceUrl)}").ConfigureAwait(false);
         return ProxyCli.Ok;
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy.Auth;
 
@@ -51,7 +50,7 @@ internal static class OAuthHttp
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Version = HttpVersion.Version11 };
         request.Content = new FormUrlEncodedContent(fields);
         request.Headers.Accept.Add(AcceptJson);
-        request.Headers.TryAddWithoutValidation("User-Agent", UpstreamHeaders.UserAgent);
+        request.Headers.TryAddWithoutValidation("User-Agent", QwenClientIdentity.UserAgent);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);

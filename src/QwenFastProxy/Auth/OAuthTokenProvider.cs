@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QwenFastProxy.Http;
-using QwenFastProxy.Upstream;
+using QwenFastProxy.Configuration;
 
 namespace QwenFastProxy.Auth;
 
@@ -86,9 +86,11 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
     }
 
     /// <summary>
-    /// The provider the executable uses: its own connection pool to <paramref name="oauthBaseUrl"/>, disposed with it.
+    /// The provider the executable uses, over its own connection pool to <paramref name="oauthBaseUrl"/>
+    /// (<paramref name="http"/>, which it disposes).
     /// </summary>
     public static OAuthTokenProvider Create(
+        HttpMessageInvoker http,
         string oauthBaseUrl,
         CredentialsStore store,
         QwenCredentials initial,
@@ -97,7 +99,6 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
         TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var http = UpstreamClientFactory.Create(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(15));
         return new OAuthTokenProvider(
             store, new OAuthTokenClient(http, oauthBaseUrl), initial, options, loggerFactory.CreateLogger("QwenFastProxy.Auth"), time, http);
     }

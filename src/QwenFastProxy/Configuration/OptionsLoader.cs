@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using QwenFastProxy.Upstream;
 using Names = QwenFastProxy.Configuration.EnvironmentVariables;
 
 namespace QwenFastProxy.Configuration;

@@ -51,7 +51,7 @@ public sealed record ProxyOptions
     /// <summary>OAuth server, without a trailing slash (<c>QWEN_OAUTH_BASE_URL</c>).</summary>
     public string OAuthBaseUrl { get; init; } = "https://chat.qwen.ai";
 
-    /// <summary>Forced upstream API base, normalised (<c>QWEN_API_BASE_URL</c>), or null. See <see cref="Upstream.ApiBaseUrl.Resolve"/>.</summary>
+    /// <summary>Forced upstream API base, normalised (<c>QWEN_API_BASE_URL</c>), or null. See <see cref="ApiBaseUrl.Resolve"/>.</summary>
     public string? ApiBaseUrl { get; init; }
 
     /// <summary>API-key mode's upstream key (<c>QWEN_API_KEY</c>), or null for OAuth mode. Secret.</summary>

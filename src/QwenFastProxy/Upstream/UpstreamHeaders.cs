@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text;
+using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
 
 namespace QwenFastProxy.Upstream;
@@ -12,11 +12,6 @@ namespace QwenFastProxy.Upstream;
 /// </summary>
 internal static class UpstreamHeaders
 {
-    // The official client sends "QwenCode/<version> (<platform>; <arch>)"; the version is ours to pick,
-    // as Qwen publishes no list of accepted versions.
-    public static readonly string UserAgent =
-        $"QwenCode/0.5.0 ({(OperatingSystem.IsWindows() ? "win32" : OperatingSystem.IsMacOS() ? "darwin" : "linux")}; {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()})";
-
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     // Client request headers forwarded on pass-through endpoints besides the body's content type.
@@ -31,9 +26,9 @@ internal static class UpstreamHeaders
     {
         var headers = request.Headers;
         headers.TryAddWithoutValidation("Authorization", authorization);
-        headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        headers.TryAddWithoutValidation("User-Agent", QwenClientIdentity.UserAgent);
         headers.TryAddWithoutValidation("X-DashScope-CacheControl", "enable");
-        headers.TryAddWithoutValidation("X-DashScope-UserAgent", UserAgent);
+        headers.TryAddWithoutValidation("X-DashScope-UserAgent", QwenClientIdentity.UserAgent);
         if (authType is not null)
         {
             headers.TryAddWithoutValidation("X-DashScope-AuthType", authType);

@@ -13,7 +13,7 @@ public sealed class UpstreamHeadersTests
     [Fact]
     public void TheUserAgentHasTheOfficialClientsShape()
     {
-        Assert.Matches(@"^QwenCode/\d+\.\d+\.\d+ \((linux|darwin|win32); [a-z0-9]+\)$", UpstreamHeaders.UserAgent);
+        Assert.Matches(@"^QwenCode/\d+\.\d+\.\d+ \((linux|darwin|win32); [a-z0-9]+\)$", QwenFastProxy.Auth.QwenClientIdentity.UserAgent);
     }
 
     [Fact]
@@ -26,10 +26,10 @@ public sealed class UpstreamHeadersTests
         Assert.Equal(
             [
                 ("authorization", "Bearer proxy-token"),
-                ("user-agent", UpstreamHeaders.UserAgent),
+                ("user-agent", QwenFastProxy.Auth.QwenClientIdentity.UserAgent),
                 ("x-dashscope-authtype", "qwen-oauth"),
                 ("x-dashscope-cachecontrol", "enable"),
-                ("x-dashscope-useragent", UpstreamHeaders.UserAgent),
+                ("x-dashscope-useragent", QwenFastProxy.Auth.QwenClientIdentity.UserAgent),
             ],
             Sorted(request));
     }

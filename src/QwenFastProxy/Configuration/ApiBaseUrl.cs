@@ -1,8 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using QwenFastProxy.Auth;
-using QwenFastProxy.Configuration;
-
-namespace QwenFastProxy.Upstream;
+namespace QwenFastProxy.Configuration;
 
 /// <summary>Normalises and chooses the upstream API base (<c>QWEN_API_BASE_URL</c>, <c>resource_url</c>).</summary>
 public static class ApiBaseUrl
@@ -66,7 +63,9 @@ public static class ApiBaseUrl
     /// The rule: <c>QWEN_API_BASE_URL</c> if set; else, in API-key mode, <see cref="ApiKeyDefault"/>;
     /// else the credentials' <c>resource_url</c> normalised (when it normalises); else <see cref="OAuthDefault"/>.
     /// </summary>
-    public static string Resolve(ProxyOptions options, QwenCredentials? credentials)
+    /// <param name="options">The proxy's options.</param>
+    /// <param name="resourceUrl">The saved OAuth credentials' <c>resource_url</c>, if any.</param>
+    public static string Resolve(ProxyOptions options, string? resourceUrl)
     {
         ArgumentNullException.ThrowIfNull(options);
 
@@ -81,7 +80,7 @@ public static class ApiBaseUrl
             return ApiKeyDefault;
         }
 
-        if (TryNormalize(credentials?.ResourceUrl, out string? fromCredentials))
+        if (TryNormalize(resourceUrl, out string? fromCredentials))
         {
             return fromCredentials;
         }

@@ -2,7 +2,7 @@ using QwenFastProxy.Auth;
 using QwenFastProxy.Configuration;
 using QwenFastProxy.Upstream;
 
-namespace QwenFastProxy.Tests.Upstream;
+namespace QwenFastProxy.Tests.Configuration;
 
 public class ApiBaseUrlTests
 {
@@ -62,7 +62,7 @@ public class ApiBaseUrlTests
     public void ResolveForcedBaseWinsOverEverything()
     {
         var options = new ProxyOptions { ApiBaseUrl = "http://127.0.0.1:5000/v1", ApiKey = "k" };
-        Assert.Equal("http://127.0.0.1:5000/v1", ApiBaseUrl.Resolve(options, WithResource));
+        Assert.Equal("http://127.0.0.1:5000/v1", ApiBaseUrl.Resolve(options, WithResource.ResourceUrl));
     }
 
     [Fact]
@@ -74,14 +74,14 @@ public class ApiBaseUrlTests
     [Fact]
     public void ResolveApiKeyModeUsesDashScopeDefaultIgnoringResourceUrl()
     {
-        Assert.Equal(ApiBaseUrl.ApiKeyDefault, ApiBaseUrl.Resolve(new ProxyOptions { ApiKey = "k" }, WithResource));
+        Assert.Equal(ApiBaseUrl.ApiKeyDefault, ApiBaseUrl.Resolve(new ProxyOptions { ApiKey = "k" }, WithResource.ResourceUrl));
         Assert.Equal("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", ApiBaseUrl.ApiKeyDefault);
     }
 
     [Fact]
     public void ResolveOAuthUsesResourceUrl()
     {
-        Assert.Equal("https://custom.qwen.example/v1", ApiBaseUrl.Resolve(new ProxyOptions(), WithResource));
+        Assert.Equal("https://custom.qwen.example/v1", ApiBaseUrl.Resolve(new ProxyOptions(), WithResource.ResourceUrl));
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class ApiBaseUrlTests
     public void ResolveOAuthWithoutUsableResourceUrlUsesPortalDefault(string? resourceUrl)
     {
         var credentials = new QwenCredentials("at", null, null, resourceUrl, null);
-        Assert.Equal(ApiBaseUrl.OAuthDefault, ApiBaseUrl.Resolve(new ProxyOptions(), credentials));
+        Assert.Equal(ApiBaseUrl.OAuthDefault, ApiBaseUrl.Resolve(new ProxyOptions(), credentials.ResourceUrl));
         Assert.Equal(ApiBaseUrl.OAuthDefault, ApiBaseUrl.Resolve(new ProxyOptions(), null));
         Assert.Equal("https://portal.qwen.ai/v1", ApiBaseUrl.OAuthDefault);
     }
