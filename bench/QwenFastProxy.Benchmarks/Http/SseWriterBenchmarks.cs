@@ -11,7 +11,7 @@ namespace QwenFastProxy.Benchmarks.Http;
 /// <summary>
 /// The response side of a stream, per SSE frame: one typical OpenAI chat chunk written into a chunked
 /// (<c>Transfer-Encoding: chunked</c>) response through <see cref="BodyWriter"/> into a
-/// <see cref="Pipe"/>, committed and flushed as <c>SseRelay</c> does after each upstream read; then a
+/// <see cref="Pipe"/>, committed and flushed as <c>BodyRelay</c> does after each upstream read; then a
 /// batch of 16 frames per flush (an upstream read that carried several), and the error frame that ends a
 /// broken stream. After each flush the pipe's reader takes everything, so the pipe never grows; that
 /// read is paid by the baselines too, which copy the same bytes into the same pipe unframed.
@@ -26,7 +26,7 @@ public class SseWriterBenchmarks
     private static readonly byte[] Frame = Encoding.UTF8.GetBytes(
         "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1795731244,\"model\":\"qwen3-coder-plus\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" the next token\"},\"finish_reason\":null}]}\n\n");
 
-    // A constant, as the proxy's own errors are (StreamErrors): the message is not built per failure.
+    // A constant, as the proxy's own errors are (ProxyErrors): the message is not built per failure.
     private static readonly HttpError UpstreamTimeout = new(504, "Upstream did not answer in time.", "upstream_timeout");
 
     private Pipe _pipe = null!;
