@@ -79,7 +79,7 @@ public sealed class ProxyApplication : IDisposable
     public ProxyOptions Options { get; }
 
     /// <summary>The upstream's circuit breaker (<c>CIRCUIT_BREAKER_FAILURES</c>, <c>CIRCUIT_BREAKER_RESET_SECONDS</c>).</summary>
-    public CircuitBreaker Circuit { get; }
+    internal CircuitBreaker Circuit { get; }
 
     /// <summary>The proxy's figures (the <c>QwenFastProxy</c> meter, <c>/metrics</c>, <c>/status.json</c>).</summary>
     public ProxyMetrics Metrics { get; }

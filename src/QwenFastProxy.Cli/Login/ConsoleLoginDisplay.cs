@@ -7,7 +7,7 @@ namespace QwenFastProxy.Cli.Login;
 /// The login screen on a console: the verification URL, the user code, a QR code for a phone, an attempt to open a
 /// browser, then a live countdown on a terminal (one line rewritten each second) or plain lines otherwise.
 /// </summary>
-public sealed class ConsoleLoginDisplay : ILoginDisplay, IDisposable
+internal sealed class ConsoleLoginDisplay : ILoginDisplay, IDisposable
 {
     private const string ClearLine = "\r\u001b[2K";
 

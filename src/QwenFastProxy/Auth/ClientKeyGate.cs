@@ -8,7 +8,7 @@ namespace QwenFastProxy.Auth;
 /// PROXY_API_KEYS: when keys are configured, a client must present one as <c>Authorization: Bearer K</c>
 /// or <c>x-api-key: K</c>. Comparison is constant-time so response timing reveals nothing about a key.
 /// </summary>
-public sealed class ClientKeyGate
+internal sealed class ClientKeyGate
 {
     private readonly byte[][] _keys;
 

@@ -4,7 +4,7 @@ namespace QwenFastProxy.Auth;
 /// Holding the credentials lock file (<c>QWEN_CREDS_PATH</c> + <c>.lock</c>). While held, its modification time is
 /// touched every few seconds so that a long refresh is not mistaken for a dead holder; disposing removes it.
 /// </summary>
-public sealed class CredentialsLock : IAsyncDisposable, IDisposable
+internal sealed class CredentialsLock : IAsyncDisposable, IDisposable
 {
     private readonly string _path;
     private readonly string _owner;

@@ -111,7 +111,7 @@ public sealed class CredentialsStore
     /// <see cref="StaleLockAge"/>, retrying with growing pauses. Throws <see cref="TimeoutException"/> after the
     /// store's lock timeout, with a message naming the lock file.
     /// </summary>
-    public async Task<CredentialsLock> AcquireLockAsync(CancellationToken cancellationToken = default)
+    internal async Task<CredentialsLock> AcquireLockAsync(CancellationToken cancellationToken = default)
     {
         EnsureFolder();
         string owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {RandomSuffix()}");

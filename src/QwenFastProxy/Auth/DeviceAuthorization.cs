@@ -7,7 +7,7 @@ namespace QwenFastProxy.Auth;
 /// <param name="VerificationUriComplete">The same page with the user code filled in, when the server sends one.</param>
 /// <param name="ExpiresIn">How long the device code stays valid.</param>
 /// <param name="Interval">The polling interval the server asks for, when it names one.</param>
-public sealed record DeviceAuthorization(
+internal sealed record DeviceAuthorization(
     string DeviceCode,
     string UserCode,
     string VerificationUri,

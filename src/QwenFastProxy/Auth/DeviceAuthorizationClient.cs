@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Auth;
 
 /// <summary>Step one of the device flow: <c>POST {QWEN_OAUTH_BASE_URL}/api/v1/oauth2/device/code</c>.</summary>
-public sealed class DeviceAuthorizationClient
+internal sealed class DeviceAuthorizationClient
 {
     private readonly HttpMessageInvoker _http;
     private readonly Uri _endpoint;

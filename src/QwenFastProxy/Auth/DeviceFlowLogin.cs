@@ -5,7 +5,7 @@ namespace QwenFastProxy.Auth;
 /// user where to approve, poll the token endpoint until they do (or refuse, or the code expires), and return the
 /// credentials. Saving them is the caller's job.
 /// </summary>
-public sealed class DeviceFlowLogin
+internal sealed class DeviceFlowLogin
 {
     /// <summary>Consecutive network or server failures while polling before the login gives up.</summary>
     public const int MaxConsecutivePollFailures = 5;

@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Auth;
 
 /// <summary>How often the device flow polls the token endpoint.</summary>
-public static class DevicePollInterval
+internal static class DevicePollInterval
 {
     /// <summary>Where Qwen Code starts when the server names no interval.</summary>
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(2);

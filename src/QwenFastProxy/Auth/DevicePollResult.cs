@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Auth;
 
 /// <summary>What one device-code poll said.</summary>
-public enum DevicePollOutcome
+internal enum DevicePollOutcome
 {
     /// <summary>The user approved: tokens are in the result.</summary>
     Approved,
@@ -26,4 +26,4 @@ public enum DevicePollOutcome
 }
 
 /// <summary>The outcome of one poll; <paramref name="Message"/> describes errors (never a token).</summary>
-public readonly record struct DevicePollResult(DevicePollOutcome Outcome, TokenResponse? Tokens, string? Message);
+internal readonly record struct DevicePollResult(DevicePollOutcome Outcome, TokenResponse? Tokens, string? Message);

@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Auth;
 
 /// <summary>What the person logging in sees while <see cref="DeviceFlowLogin"/> runs.</summary>
-public interface ILoginDisplay
+internal interface ILoginDisplay
 {
     /// <summary>The device code was issued: show the URL and user code; the code is valid until <paramref name="deadline"/>.</summary>
     void AuthorizationStarted(DeviceAuthorization authorization, DateTimeOffset deadline);

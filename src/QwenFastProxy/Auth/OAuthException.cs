@@ -4,7 +4,7 @@ namespace QwenFastProxy.Auth;
 /// The login or a token request failed in a way the user has to hear about. The message is written for a
 /// person, names what to do where that is known, and never contains a token or device code.
 /// </summary>
-public sealed class OAuthException : Exception
+internal sealed class OAuthException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public OAuthException()

@@ -3,7 +3,7 @@ using System.Net;
 namespace QwenFastProxy.Auth;
 
 /// <summary>The token endpoint, <c>POST {QWEN_OAUTH_BASE_URL}/api/v1/oauth2/token</c>: device-code polling and refresh.</summary>
-public sealed class OAuthTokenClient
+internal sealed class OAuthTokenClient
 {
     private readonly HttpMessageInvoker _http;
     private readonly Uri _endpoint;

@@ -53,7 +53,7 @@ public sealed class OAuthTokenProvider : IUpstreamCredentials, IDisposable
     /// <param name="options">Margin, retry pacing, forced base URL.</param>
     /// <param name="logger">Where refreshes and failures are reported (never a token).</param>
     /// <param name="time">Clock for expiry decisions; tests pass a fake one.</param>
-    public OAuthTokenProvider(
+    internal OAuthTokenProvider(
         CredentialsStore store,
         OAuthTokenClient client,
         QwenCredentials initial,

@@ -8,7 +8,7 @@ namespace QwenFastProxy.Auth;
 /// PKCE (RFC 7636) with the S256 method: the verifier is 32 random bytes in base64url (43 characters), the
 /// challenge is base64url(SHA-256(ASCII(verifier))), both without padding.
 /// </summary>
-public static class Pkce
+internal static class Pkce
 {
     private const int VerifierBytes = 32;
 

@@ -4,7 +4,7 @@ namespace QwenFastProxy.Auth;
 /// The constants of Qwen's OAuth2 device flow, as the official Qwen Code client sends them
 /// (QwenLM/qwen-code, <c>packages/core/src/qwen/qwenOAuth2.ts</c>).
 /// </summary>
-public static class QwenOAuthProtocol
+internal static class QwenOAuthProtocol
 {
     /// <summary>The public client id of Qwen Code.</summary>
     public const string ClientId = "f0304373b74a44d2b584a3fb70ca9e56";

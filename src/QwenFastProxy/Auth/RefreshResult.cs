@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Auth;
 
 /// <summary>What a refresh said.</summary>
-public enum RefreshOutcome
+internal enum RefreshOutcome
 {
     /// <summary>New tokens are in the result.</summary>
     Refreshed,
@@ -14,4 +14,4 @@ public enum RefreshOutcome
 }
 
 /// <summary>The outcome of a refresh; <paramref name="Message"/> describes errors (never a token).</summary>
-public readonly record struct RefreshResult(RefreshOutcome Outcome, TokenResponse? Tokens, string? Message);
+internal readonly record struct RefreshResult(RefreshOutcome Outcome, TokenResponse? Tokens, string? Message);

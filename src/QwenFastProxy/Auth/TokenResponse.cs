@@ -8,7 +8,7 @@ namespace QwenFastProxy.Auth;
 /// <param name="TokenType">Usually <c>Bearer</c>.</param>
 /// <param name="ExpiresIn">Lifetime of the access token, when the server names one.</param>
 /// <param name="ResourceUrl">The API host the token is for (e.g. <c>portal.qwen.ai</c>).</param>
-public sealed record TokenResponse(string AccessToken, string? RefreshToken, string? TokenType, TimeSpan? ExpiresIn, string? ResourceUrl)
+internal sealed record TokenResponse(string AccessToken, string? RefreshToken, string? TokenType, TimeSpan? ExpiresIn, string? ResourceUrl)
 {
     /// <summary>
     /// The credentials to save: expiry from <paramref name="now"/> + <c>expires_in</c>; the previous refresh token

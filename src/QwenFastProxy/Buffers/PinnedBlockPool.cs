@@ -11,7 +11,7 @@ namespace QwenFastProxy.Buffers;
 /// to pin and which, rented on one thread and returned on another, kept missing its per-thread caches: the
 /// profiles showed about 4 KB allocated per proxied request for it.
 /// </summary>
-public sealed class PinnedBlockPool : MemoryPool<byte>
+internal sealed class PinnedBlockPool : MemoryPool<byte>
 {
     /// <summary>The size of every block; larger rentals are refused (pipes ask their array pool instead).</summary>
     public const int BlockSize = 4096;

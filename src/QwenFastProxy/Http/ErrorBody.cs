@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace QwenFastProxy.Http;
 
 /// <summary>The OpenAI error shape: <c>{"error":{"message","type","code"}}</c>.</summary>
-public static class ErrorBody
+internal static class ErrorBody
 {
     /// <summary>Writes the error object as JSON into <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, string message, string type, string code)

@@ -11,7 +11,7 @@ namespace QwenFastProxy.Http;
 /// <param name="MinRequestBodyDataRateGracePeriod">Time from the start of a body before its rate is checked.</param>
 /// <param name="MaxHeldPipelinedResponses">Responses held back (not yet flushed) while further pipelined requests
 /// are already waiting; at this many the connection flushes, so the client's reading paces it.</param>
-public sealed record HttpLimits(
+internal sealed record HttpLimits(
     int MaxRequestHeaderBytes = 32 * 1024,
     long MaxRequestBodyBytes = 64L * 1024 * 1024,
     TimeSpan HeadersTimeout = default,

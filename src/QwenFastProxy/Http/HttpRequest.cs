@@ -6,7 +6,7 @@ namespace QwenFastProxy.Http;
 /// One parsed request: request line, headers, framing facts and the body read whole. The connection
 /// owns one instance and resets it between requests, so a keep-alive connection reuses its buffers.
 /// </summary>
-public sealed class HttpRequest
+internal sealed class HttpRequest
 {
     // Kestrel's MaxRequestLineSize default (8 KB); longer request lines get 414.
     internal const int MaxRequestLineBytes = 8 * 1024;

@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Http;
 
 /// <summary>Receives every completed exchange (and every refused request) for logging and metrics.</summary>
-public interface IAccessLog
+internal interface IAccessLog
 {
     /// <summary>Called once per request after its response was written (or abandoned).</summary>
     void RequestCompleted(RequestContext context);

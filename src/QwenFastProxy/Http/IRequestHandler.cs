@@ -5,7 +5,7 @@ namespace QwenFastProxy.Http;
 /// bytes unflushed: the connection flushes before it waits for the next request, which lets pipelined
 /// requests share one write.
 /// </summary>
-public interface IRequestHandler
+internal interface IRequestHandler
 {
     /// <summary>Handles the request; must not throw for expected failures (write an error response instead).</summary>
     ValueTask HandleAsync(RequestContext context);

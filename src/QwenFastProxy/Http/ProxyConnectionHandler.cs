@@ -6,7 +6,7 @@ namespace QwenFastProxy.Http;
 /// The Kestrel connection handler: every accepted connection runs the hand-written HTTP/1.1 loop
 /// instead of Kestrel's own HTTP stack.
 /// </summary>
-public sealed class ProxyConnectionHandler : ConnectionHandler
+internal sealed class ProxyConnectionHandler : ConnectionHandler
 {
     private readonly IRequestHandler _handler;
     private readonly IAccessLog? _accessLog;

@@ -7,7 +7,7 @@ namespace QwenFastProxy.Http;
 /// One request/response exchange on a connection: what the router and handlers work with, and what the
 /// access log reads afterwards. Owned by the connection and reset for each request.
 /// </summary>
-public sealed class RequestContext
+internal sealed class RequestContext
 {
     internal RequestContext(HttpRequest request, ResponseOutput response)
     {

@@ -7,7 +7,7 @@ namespace QwenFastProxy.Http;
 /// connection (so the pipe can be advanced line by line) and indexed without allocating strings.
 /// Reused for every request on the connection.
 /// </summary>
-public sealed class RequestHeaders
+internal sealed class RequestHeaders
 {
     // Kestrel's MaxRequestHeaderCount default; more is an attack or a bug, answered with 431.
     internal const int MaxCount = 100;

@@ -32,7 +32,7 @@ public enum RequestRoute : byte
 }
 
 /// <summary>The proxy's endpoint table: paths compared as bytes, the query string not part of them.</summary>
-public static class RequestRoutes
+internal static class RequestRoutes
 {
     /// <summary>The route of <paramref name="path"/>.</summary>
     public static RequestRoute Of(ReadOnlySpan<byte> path)

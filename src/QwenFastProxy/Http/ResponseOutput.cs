@@ -9,7 +9,7 @@ namespace QwenFastProxy.Http;
 /// <see cref="PipeWriter"/> and keeps what the access log needs (status, bytes, time to first byte).
 /// Bodies of unknown length use chunked coding for HTTP/1.1 and close-delimited bodies for HTTP/1.0.
 /// </summary>
-public sealed class ResponseOutput
+internal sealed class ResponseOutput
 {
     internal static ReadOnlySpan<byte> JsonContentType => "Content-Type: application/json\r\n"u8;
 

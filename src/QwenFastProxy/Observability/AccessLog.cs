@@ -11,7 +11,7 @@ namespace QwenFastProxy.Observability;
 /// (and no string is made) when the information level is off. Bodies, tokens and keys are never logged;
 /// the query string is left out because clients put keys there too.
 /// </summary>
-public sealed class AccessLog : IAccessLog
+internal sealed class AccessLog : IAccessLog
 {
     private readonly ILogger _logger;
     private readonly ProxyMetrics? _metrics;

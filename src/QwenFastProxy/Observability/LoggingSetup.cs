@@ -5,7 +5,7 @@ using ZLogger;
 namespace QwenFastProxy.Observability;
 
 /// <summary>Builds the ZLogger pipeline: text or one JSON object per line, on standard output.</summary>
-public static class LoggingSetup
+internal static class LoggingSetup
 {
     // The background queue is bounded so a flood of requests cannot grow memory without limit; when it
     // is full, lines are dropped rather than stalling request threads (an edge box prefers that).

@@ -41,7 +41,7 @@ public enum StatusClass
 }
 
 /// <summary>Maps requests to <see cref="MetricRoute"/> and statuses to <see cref="StatusClass"/>, without allocating.</summary>
-public static class MetricClassifier
+internal static class MetricClassifier
 {
     /// <summary>Number of <see cref="MetricRoute"/> values.</summary>
     public const int RouteCount = 5;

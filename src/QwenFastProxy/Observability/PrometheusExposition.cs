@@ -9,7 +9,7 @@ namespace QwenFastProxy.Observability;
 /// Writes <see cref="ProxyMetrics"/> in the Prometheus text exposition format 0.0.4. Every name, label set and
 /// <c># HELP</c>/<c># TYPE</c> block is built once as bytes; a scrape only formats numbers.
 /// </summary>
-public static class PrometheusExposition
+internal static class PrometheusExposition
 {
     /// <summary>The header line of a scrape answer.</summary>
     public static ReadOnlySpan<byte> ContentTypeHeader => "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"u8;

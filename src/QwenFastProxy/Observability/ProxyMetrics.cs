@@ -42,7 +42,7 @@ public sealed class ProxyMetrics : IDisposable
     /// <summary>Creates the registry and its meter.</summary>
     /// <param name="circuit">The upstream's breaker (state gauge, opens), or null.</param>
     /// <param name="credentials">Upstream credentials: OAuth tokens report their refreshes.</param>
-    public ProxyMetrics(CircuitBreaker? circuit = null, IUpstreamCredentials? credentials = null)
+    internal ProxyMetrics(CircuitBreaker? circuit = null, IUpstreamCredentials? credentials = null)
     {
         _circuit = circuit;
         _tokens = credentials as OAuthTokenProvider;

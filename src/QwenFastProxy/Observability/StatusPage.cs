@@ -8,7 +8,7 @@ namespace QwenFastProxy.Observability;
 /// the browser from successive reports. With PROXY_API_KEYS set, the key is read from the address's fragment
 /// (<c>/#key=…</c>: never sent to the server in the URL, so never logged) and sent as a bearer token.
 /// </summary>
-public static class StatusPage
+internal static class StatusPage
 {
     /// <summary>The page's header line.</summary>
     public static ReadOnlySpan<byte> ContentTypeHeader => "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"u8;

@@ -13,7 +13,7 @@ namespace QwenFastProxy.Observability;
 /// <param name="Circuit">The breaker's state.</param>
 /// <param name="Now">The time of the report.</param>
 /// <param name="StartedAt">When the proxy started.</param>
-public readonly record struct StatusReport(bool Ready, string? Reason, string Mode, string UpstreamBase, DateTimeOffset? TokenExpiry, CircuitState Circuit, DateTimeOffset Now, DateTimeOffset StartedAt)
+internal readonly record struct StatusReport(bool Ready, string? Reason, string Mode, string UpstreamBase, DateTimeOffset? TokenExpiry, CircuitState Circuit, DateTimeOffset Now, DateTimeOffset StartedAt)
 {
     /// <summary>Writes the report with the figures of <paramref name="metrics"/> as one JSON object.</summary>
     public void WriteJson(IBufferWriter<byte> output, ProxyMetrics metrics)

@@ -27,7 +27,7 @@ namespace QwenFastProxy.Resilience;
 /// only the trial decides when the circuit closes.
 /// </para>
 /// </remarks>
-public sealed class CircuitBreaker
+internal sealed class CircuitBreaker
 {
     /// <summary>The largest accepted <see cref="FailureThreshold"/> (the counter has 22 bits).</summary>
     public const int MaxFailureThreshold = (1 << FailureBits) - 1;

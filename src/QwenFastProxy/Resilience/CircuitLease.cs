@@ -6,7 +6,7 @@ namespace QwenFastProxy.Resilience;
 /// generation at the time it was issued, so the outcome of an attempt that started in an earlier period (before
 /// the circuit opened, or a trial that was replaced) cannot move the breaker.
 /// </summary>
-public readonly struct CircuitLease : IEquatable<CircuitLease>
+internal readonly struct CircuitLease : IEquatable<CircuitLease>
 {
     internal CircuitLease(ulong stamp) => Stamp = stamp;
 

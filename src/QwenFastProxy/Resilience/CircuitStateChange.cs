@@ -3,4 +3,4 @@ namespace QwenFastProxy.Resilience;
 /// <summary>A transition of a <see cref="CircuitBreaker"/>, reported to <see cref="CircuitBreaker.StateChanged"/>.</summary>
 /// <param name="From">The state before.</param>
 /// <param name="To">The state after.</param>
-public readonly record struct CircuitStateChange(CircuitState From, CircuitState To);
+internal readonly record struct CircuitStateChange(CircuitState From, CircuitState To);

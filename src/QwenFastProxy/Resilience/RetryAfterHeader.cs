@@ -7,7 +7,7 @@ namespace QwenFastProxy.Resilience;
 /// Reads <c>Retry-After</c> (RFC 9110 §10.2.3): delta-seconds or an HTTP-date, as a wait from "now"; and writes
 /// the delta-seconds the proxy's own 503 carries.
 /// </summary>
-public static class RetryAfterHeader
+internal static class RetryAfterHeader
 {
     /// <summary>Waits beyond a day are clamped: every request deadline is shorter, so the retry is refused either way.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);

@@ -11,7 +11,7 @@ namespace QwenFastProxy.Resilience;
 /// in-flight request at once), so they do not come back as a synchronised wave. The policy is pure computation
 /// and safe to share; only <see cref="WaitAsync"/> touches a clock.
 /// </remarks>
-public sealed class RetryPolicy
+internal sealed class RetryPolicy
 {
     /// <summary>The first retry's backoff ceiling: short, because most blips (a reset pooled connection, one bad node) are over at once.</summary>
     public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromMilliseconds(250);

@@ -6,7 +6,7 @@ namespace QwenFastProxy.Resilience;
 /// Sorts every upstream outcome into an <see cref="UpstreamOutcome"/>: exceptions from sending or relaying,
 /// and HTTP answers by status plus, for 403 and 429, the first bytes of the error body. Allocation-free.
 /// </summary>
-public static class UpstreamFailureClassifier
+internal static class UpstreamFailureClassifier
 {
     /// <summary>Classifies a failure that surfaced as an exception.</summary>
     /// <param name="exception">What the send or the relay threw (HttpRequestException, IOException, OperationCanceledException…).</param>

@@ -3,7 +3,7 @@ using QwenFastProxy.Http;
 namespace QwenFastProxy.Resilience;
 
 /// <summary>What each <see cref="UpstreamOutcome"/> means for retrying, for the circuit breaker, and for the client's answer.</summary>
-public static class UpstreamOutcomePolicy
+internal static class UpstreamOutcomePolicy
 {
     /// <summary>
     /// True when another attempt may help and is safe: the failure happened before any byte reached the client

@@ -14,7 +14,7 @@ namespace QwenFastProxy.Routing;
 /// are configured, every request but the preflight, <c>/healthz</c> and the status page's static HTML (<c>/</c>,
 /// <c>/status</c>, which holds no figures) must carry one; <c>/metrics</c> and <c>/status.json</c> stay protected.
 /// </summary>
-public sealed class ProxyRouter : IRequestHandler
+internal sealed class ProxyRouter : IRequestHandler
 {
     private readonly UpstreamForwarder _forwarder;
     private readonly ChatCompletionsEndpoint _chat;

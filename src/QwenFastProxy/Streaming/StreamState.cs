@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Streaming;
 
 /// <summary>The life of one repaired stream.</summary>
-public enum StreamState : byte
+internal enum StreamState : byte
 {
     /// <summary>No content yet (role chunk, tool-call frames, comments).</summary>
     Initial,

@@ -1,7 +1,7 @@
 namespace QwenFastProxy.Upstream;
 
 /// <summary>The models of Qwen's OAuth tier, and the rule that maps anything else to the default.</summary>
-public static class ModelCatalog
+internal static class ModelCatalog
 {
     /// <summary>Models accepted as they are in OAuth mode; the first two are listed by <c>GET /v1/models</c>.</summary>
     public static readonly string[] OAuthModels = ["qwen3-coder-plus", "qwen3-coder-flash", "coder-model", "vision-model"];

@@ -13,7 +13,7 @@ namespace QwenFastProxy.Upstream;
 /// <see cref="BodyRelay"/> (repaired when it is a successful event stream and STUTTER_FILTER is on), and
 /// says how the body ended.
 /// </summary>
-public sealed class ResponseRelay
+internal sealed class ResponseRelay
 {
     private readonly TimeSpan _readTimeout;
     private readonly TimeProvider _time;

@@ -6,7 +6,7 @@ namespace QwenFastProxy.Upstream;
 /// The one upstream connection pool. Tuned as LLRP and YARP tune theirs: no proxy, redirects,
 /// cookies, decompression or activity propagation — the proxy relays bytes, it does not browse.
 /// </summary>
-public static class UpstreamClientFactory
+internal static class UpstreamClientFactory
 {
     /// <summary>Creates the invoker every upstream call shares.</summary>
     /// <param name="idleConnectionTimeout">IDLE_CONN_TIMEOUT_SECONDS: how long a pooled connection may idle.</param>

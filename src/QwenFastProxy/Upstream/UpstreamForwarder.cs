@@ -19,7 +19,7 @@ namespace QwenFastProxy.Upstream;
 /// attempt. The body is in memory, and each attempt builds its own <see cref="HttpRequestMessage"/>, which can be
 /// sent only once.
 /// </summary>
-public sealed class UpstreamForwarder
+internal sealed class UpstreamForwarder
 {
     private static readonly Version Http11 = new(1, 1);
 

@@ -9,7 +9,7 @@ namespace QwenFastProxy.Upstream;
 /// <param name="Time">Clock of the retry waits and deadlines.</param>
 /// <param name="ForwardSimulatorHeaders">Forward <c>X-Sim-Fault</c> / <c>X-Sim-Request-Id</c> upstream (simulated upstreams only).</param>
 /// <param name="Metrics">Where upstream attempts and retries are counted, or null.</param>
-public sealed record UpstreamResilience(CircuitBreaker? Circuit, RetryPolicy Retry, TimeProvider Time, bool ForwardSimulatorHeaders = false, ProxyMetrics? Metrics = null)
+internal sealed record UpstreamResilience(CircuitBreaker? Circuit, RetryPolicy Retry, TimeProvider Time, bool ForwardSimulatorHeaders = false, ProxyMetrics? Metrics = null)
 {
     /// <summary>No breaker, no retries: every request gets exactly one attempt.</summary>
     public static UpstreamResilience None { get; } = new(null, new RetryPolicy(0), TimeProvider.System);

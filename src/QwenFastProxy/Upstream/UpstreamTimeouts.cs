@@ -4,4 +4,4 @@ namespace QwenFastProxy.Upstream;
 /// <param name="Request">REQUEST_TIMEOUT_SECONDS: a whole non-streaming exchange.</param>
 /// <param name="Streaming">STREAMING_TIMEOUT_SECONDS: a whole streaming exchange.</param>
 /// <param name="Read">READ_TIMEOUT_SECONDS: the longest silence between two upstream reads.</param>
-public sealed record UpstreamTimeouts(TimeSpan Request, TimeSpan Streaming, TimeSpan Read);
+internal sealed record UpstreamTimeouts(TimeSpan Request, TimeSpan Streaming, TimeSpan Read);
