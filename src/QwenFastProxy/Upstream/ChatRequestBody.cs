@@ -24,7 +24,7 @@ internal readonly struct ChatRequestBody
     /// <summary>True when <c>"stream": true</c>.</summary>
     public bool Stream { get; }
 
-    /// <summary>True when a string <c>model</c> member exists.</summary>
+    /// <summary>True when a <c>model</c> member exists (of any type; <see cref="Model"/> is null unless it is a string).</summary>
     public bool HasModel { get; }
 
     /// <summary>True when the model is one of the OAuth tier's models.</summary>
@@ -33,7 +33,7 @@ internal readonly struct ChatRequestBody
     /// <summary>The requested model (a cached string for known models).</summary>
     public string? Model { get; }
 
-    /// <summary>Byte range of the model's JSON string token, quotes included.</summary>
+    /// <summary>Byte range of the model's JSON value (a string's quotes included).</summary>
     public int ModelTokenStart { get; }
 
     /// <inheritdoc cref="ModelTokenStart"/>
@@ -66,14 +66,18 @@ internal readonly struct ChatRequestBody
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
                 reader.Read();
-                if (isModel && reader.TokenType == JsonTokenType.String)
+                if (isModel)
                 {
+                    // The whole value is remembered, whatever its type: a rewrite must replace a null or a number
+                    // too, or the body would carry two "model" members and the upstream would read the old one.
                     hasModel = true;
                     modelStart = (int)reader.TokenStartIndex;
-                    modelEnd = (int)reader.BytesConsumed;
-                    var known = reader.ValueIsEscaped ? null : ModelCatalog.FindOAuthModel(reader.ValueSpan);
+                    var isString = reader.TokenType == JsonTokenType.String;
+                    var known = isString && !reader.ValueIsEscaped ? ModelCatalog.FindOAuthModel(reader.ValueSpan) : null;
                     isKnownModel = known is not null;
-                    model = known ?? reader.GetString();
+                    model = known ?? (isString ? reader.GetString() : null);
+                    reader.Skip();
+                    modelEnd = (int)reader.BytesConsumed;
                 }
                 else if (isStream)
                 {

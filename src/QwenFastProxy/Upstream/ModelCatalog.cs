@@ -3,7 +3,7 @@ namespace QwenFastProxy.Upstream;
 /// <summary>The models of Qwen's OAuth tier, and the rule that maps anything else to the default.</summary>
 internal static class ModelCatalog
 {
-    /// <summary>Models accepted as they are in OAuth mode; the first two are listed by <c>GET /v1/models</c>.</summary>
+    /// <summary>Models accepted as they are in OAuth mode, all listed by <c>GET /v1/models</c>.</summary>
     public static readonly string[] OAuthModels = ["qwen3-coder-plus", "qwen3-coder-flash", "coder-model", "vision-model"];
 
     private static readonly byte[][] OAuthModelBytes = OAuthModels.Select(m => System.Text.Encoding.UTF8.GetBytes(m)).ToArray();

@@ -58,11 +58,8 @@ public sealed class ChatRequestBodyTests
 
     [Theory]
     [InlineData("""{}""")]
-    [InlineData("""{"model":null}""")]
-    [InlineData("""{"model":42}""")]
-    [InlineData("""{"model":{"name":"qwen3-coder-plus"}}""")]
     [InlineData("""{"messages":[{"model":"qwen3-coder-plus"}]}""")]
-    public void HasNoModelWithoutATopLevelString(string json)
+    public void HasNoModelWithoutATopLevelMember(string json)
     {
         var body = Parse(json);
 
@@ -70,6 +67,27 @@ public sealed class ChatRequestBodyTests
         Assert.False(body.IsKnownModel);
         Assert.Null(body.Model);
     }
+
+    [Theory]
+    [InlineData("""{"model":null}""")]
+    [InlineData("""{"model":42}""")]
+    [InlineData("""{"model":{"name":"qwen3-coder-plus"}}""")]
+    public void AModelThatIsNotAStringIsFoundButNamesNoModel(string json)
+    {
+        var body = Parse(json);
+
+        Assert.True(body.HasModel);
+        Assert.False(body.IsKnownModel);
+        Assert.Null(body.Model);
+    }
+
+    [Theory]
+    [InlineData("""{"model":null,"stream":true}""", """{"model":"qwen3-coder-plus","stream":true}""")]
+    [InlineData("""{"model":42}""", """{"model":"qwen3-coder-plus"}""")]
+    [InlineData("""{"x":1,"model":{"name":"qwen3-coder-plus","v":[1,{"a":2}]},"y":2}""", """{"x":1,"model":"qwen3-coder-plus","y":2}""")]
+    [InlineData("""{"model":["a"]}""", """{"model":"qwen3-coder-plus"}""")]
+    public void ReplacesAModelThatIsNotAStringRatherThanAddingASecondOne(string json, string expected) =>
+        Assert.Equal(expected, Rewrite(json, "qwen3-coder-plus"));
 
     [Theory]
     [InlineData("[]")]
