@@ -60,7 +60,8 @@ public sealed class ProxyApplication : IDisposable
                 options.ReadTimeout,
                 options.StutterFilter ? new StreamRepairOptions(options.StreamingBufferSize, MaxErrors: options.StreamingMaxErrors) : null,
                 time,
-                loggerFactory.CreateLogger("QwenFastProxy.Streaming")));
+                loggerFactory.CreateLogger("QwenFastProxy.Streaming")),
+            UpstreamIdentity.For(options, upstreamBaseUrl));
         var router = new ProxyRouter(
             forwarder,
             credentials,
@@ -69,7 +70,8 @@ public sealed class ProxyApplication : IDisposable
             options.DefaultModel,
             Circuit,
             Metrics,
-            time);
+            time,
+            QwenPlan.For(options, upstreamBaseUrl)?.Name);
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
             options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
         ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics), time), Metrics);

@@ -67,6 +67,37 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task StatusNamesThePlanAndWarnsAboutAKeyOfTheWrongShape()
+    {
+        var (code, stdout, _) = await Run(["status"], ("QWEN_API_KEY", "sk-general-SECRET"), ("QWEN_PLAN", "coding-plan-intl"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("Plan: coding-plan-intl", stdout, StringComparison.Ordinal);
+        Assert.Contains("API base: https://coding-intl.dashscope.aliyuncs.com/v1", stdout, StringComparison.Ordinal);
+        Assert.Contains("Warning: QWEN_API_KEY does not start with sk-sp-", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusRecognisesThePlanOfAForcedBase()
+    {
+        var (code, stdout, _) = await Run(["status"], ("QWEN_API_KEY", "sk-sp-SECRET"), ("QWEN_API_BASE_URL", "coding.dashscope.aliyuncs.com"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("Plan: coding-plan-cn (recognised from the API base)", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Warning", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APlanWithoutAKeyIsABadSetting()
+    {
+        var (code, _, stderr) = await Run(["status"], ("QWEN_PLAN", "standard-intl"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("QWEN_PLAN=standard-intl", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LogoutRemovesTheCredentialsFile()
     {
         var creds = Path.Combine(_home, "creds.json");

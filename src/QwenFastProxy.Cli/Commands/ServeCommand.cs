@@ -69,6 +69,14 @@ internal static class ServeCommand
             {
                 logger.ZLogInformation($"config {name}={value}");
             }
+            if (options.ApiKeyMode && QwenPlan.For(options, upstream) is { } plan)
+            {
+                logger.ZLogInformation($"plan {plan.Name}{(options.Plan is null ? " (recognised from the API base)" : "")}");
+                if (plan.KeyWarning(options.ApiKey!) is { } warning)
+                {
+                    logger.ZLogWarning($"{warning}");
+                }
+            }
 
             // The demo upstream is the simulator: let a curious user try its faults (X-Sim-Fault) through the proxy.
             using var proxy = new ProxyApplication(options.Demo ? options with { ForwardSimulatorHeaders = true } : options, credentials, upstream, loggerFactory);

@@ -12,8 +12,17 @@ internal static class StatusCommand
     {
         if (options.ApiKeyMode)
         {
+            var apiBase = ApiBaseUrl.Resolve(options, null);
+            var plan = QwenPlan.For(options, apiBase);
             await stdout.WriteLineAsync("Mode: API key (QWEN_API_KEY is set)").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"API base: {ApiBaseUrl.Resolve(options, null)}").ConfigureAwait(false);
+            await stdout.WriteLineAsync(plan is null
+                ? "Plan: none recognised (QWEN_PLAN is unset and no plan serves the API base)"
+                : $"Plan: {plan.Name}{(options.Plan is null ? " (recognised from the API base)" : "")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"API base: {apiBase}").ConfigureAwait(false);
+            if (plan?.KeyWarning(options.ApiKey!) is { } warning)
+            {
+                await stdout.WriteLineAsync($"Warning: {warning}").ConfigureAwait(false);
+            }
             return ProxyCli.Ok;
         }
         await stdout.WriteLineAsync("Mode: Qwen OAuth").ConfigureAwait(false);

@@ -60,7 +60,7 @@ public static class ApiBaseUrl
     }
 
     /// <summary>
-    /// The rule: <c>QWEN_API_BASE_URL</c> if set; else, in API-key mode, <see cref="ApiKeyDefault"/>;
+    /// The rule: <c>QWEN_API_BASE_URL</c> if set; else, in API-key mode, the plan's base or <see cref="ApiKeyDefault"/>;
     /// else the credentials' <c>resource_url</c> normalised (when it normalises); else <see cref="OAuthDefault"/>.
     /// </summary>
     /// <param name="options">The proxy's options.</param>
@@ -77,7 +77,7 @@ public static class ApiBaseUrl
 
         if (options.ApiKeyMode)
         {
-            return ApiKeyDefault;
+            return options.Plan?.OpenAiBaseUrl ?? ApiKeyDefault;
         }
 
         if (TryNormalize(resourceUrl, out string? fromCredentials))

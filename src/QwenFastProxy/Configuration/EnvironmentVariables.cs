@@ -18,6 +18,8 @@ internal static class EnvironmentVariables
     public const string OAuthBaseUrl = "QWEN_OAUTH_BASE_URL";
     public const string ApiBaseUrl = "QWEN_API_BASE_URL";
     public const string ApiKey = "QWEN_API_KEY";
+    public const string Plan = "QWEN_PLAN";
+    public const string UserAgent = "QWEN_USER_AGENT";
     public const string ProxyApiKeys = "PROXY_API_KEYS";
     public const string DefaultModel = "DEFAULT_MODEL";
     public const string CircuitBreakerFailures = "CIRCUIT_BREAKER_FAILURES";
@@ -49,6 +51,8 @@ internal static class EnvironmentVariables
         new(OAuthBaseUrl, "OAuth server"),
         new(ApiBaseUrl, "force the upstream API base (else credentials' resource_url or the mode's default)"),
         new(ApiKey, "API-key mode: no OAuth, this key is sent upstream"),
+        new(Plan, "API-key mode: the plan whose hosts to use (coding-plan-cn|intl, token-plan-cn|sg, standard-cn|intl|us|hk, custom)"),
+        new(UserAgent, "the User-Agent sent upstream (default: the calling agent's on Coding Plan, else QwenFastProxy)"),
         new(ProxyApiKeys, "comma-separated keys clients must present (Bearer or x-api-key)"),
         new(DefaultModel, "OAuth mode: replaces models outside the OAuth model list"),
         new(CircuitBreakerFailures, "consecutive upstream failures that open the circuit"),

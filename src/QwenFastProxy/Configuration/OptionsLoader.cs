@@ -43,6 +43,8 @@ public static class OptionsLoader
             OAuthBaseUrl = ReadOAuthBaseUrl(env, defaults.OAuthBaseUrl),
             ApiBaseUrl = ReadApiBaseUrl(env),
             ApiKey = ReadApiKey(env),
+            Plan = ReadPlan(env),
+            UserAgent = ReadUserAgent(env),
             ProxyApiKeys = ReadProxyApiKeys(env, defaults.ProxyApiKeys),
             DefaultModel = ReadDefaultModel(env, defaults.DefaultModel),
             CircuitBreakerFailures = env.Integer(Names.CircuitBreakerFailures, defaults.CircuitBreakerFailures, OptionLimits.MinCircuitBreakerFailures, OptionLimits.MaxCircuitBreakerFailures),
@@ -57,6 +59,7 @@ public static class OptionsLoader
             Demo = overrides.Demo,
         };
 
+        CheckPlan(env, loaded);
         if (env.Errors.Count > 0)
         {
             options = null;
@@ -239,6 +242,49 @@ public static class OptionsLoader
 
         env.Fail(ValueText.Invalid(Names.DefaultModel, raw, "expected a model name without spaces, such as qwen3-coder-plus"));
         return fallback;
+    }
+
+    private static QwenPlan? ReadPlan(SettingReader env)
+    {
+        string? raw = env.Text(Names.Plan);
+        if (raw is null)
+        {
+            return null;
+        }
+        if (QwenPlan.Find(raw) is { } plan)
+        {
+            return plan;
+        }
+        env.Fail(ValueText.Invalid(Names.Plan, raw, "expected one of " + QwenPlan.Names));
+        return null;
+    }
+
+    private static string? ReadUserAgent(SettingReader env)
+    {
+        string? raw = env.Text(Names.UserAgent);
+        if (raw is null || raw.All(c => c is >= ' ' and <= '~'))
+        {
+            return raw;
+        }
+        env.Fail(ValueText.Invalid(Names.UserAgent, raw, "expected printable ASCII, such as my-agent/1.0"));
+        return null;
+    }
+
+    // A plan names the hosts of an API key; it means nothing to an OAuth login, and "custom" names none.
+    private static void CheckPlan(SettingReader env, ProxyOptions loaded)
+    {
+        if (loaded.Plan is not { } plan)
+        {
+            return;
+        }
+        if (!loaded.ApiKeyMode)
+        {
+            env.Fail($"{Names.Plan}={plan.Name} is for API keys (plans have no OAuth login): set {Names.ApiKey} as well, or unset {Names.Plan}.");
+        }
+        if (plan.OpenAiBaseUrl is null && loaded.ApiBaseUrl is null)
+        {
+            env.Fail($"{Names.Plan}=custom needs {Names.ApiBaseUrl}, the base URL of your endpoint.");
+        }
     }
 
     private static LogFormat ReadLogFormat(SettingReader env, LogFormat fallback)

@@ -57,6 +57,12 @@ public sealed record ProxyOptions
     /// <summary>API-key mode's upstream key (<c>QWEN_API_KEY</c>), or null for OAuth mode. Secret.</summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>API-key mode's plan (<c>QWEN_PLAN</c>): its hosts and key shape; null when not set.</summary>
+    public QwenPlan? Plan { get; init; }
+
+    /// <summary>The User-Agent sent upstream (<c>QWEN_USER_AGENT</c>), or null for the mode's default.</summary>
+    public string? UserAgent { get; init; }
+
     /// <summary>Keys clients must present; empty means no client check (<c>PROXY_API_KEYS</c>). Secret.</summary>
     public IReadOnlyList<string> ProxyApiKeys { get; init; } = [];
 
@@ -157,6 +163,8 @@ public sealed record ProxyOptions
         yield return new(Names.OAuthBaseUrl, OAuthBaseUrl);
         yield return new(Names.ApiBaseUrl, ApiBaseUrl ?? "unset");
         yield return new(Names.ApiKey, ApiKey is null ? "unset" : "set");
+        yield return new(Names.Plan, Plan?.Name ?? "unset");
+        yield return new(Names.UserAgent, UserAgent ?? "unset");
         yield return new(Names.ProxyApiKeys, ProxyApiKeys.Count == 0
             ? "unset"
             : string.Create(CultureInfo.InvariantCulture, $"set ({ProxyApiKeys.Count} {(ProxyApiKeys.Count == 1 ? "key" : "keys")})"));

@@ -76,7 +76,7 @@ if(r.status===401){set("ready","key needed","");$("ready").className="pill bad";
 const s=await r.json();serverOffset=s.now_ms-Date.now();
 const p=$("ready");p.textContent=s.status==="ready"?"ready":"not ready";p.className="pill "+(s.status==="ready"?"ok":"bad");
 $("reason").textContent=s.reason||"";
-set("upstream",s.upstream);set("mode",s.mode==="oauth"?"Qwen OAuth":"API key");
+set("upstream",s.upstream);set("mode",s.mode==="oauth"?"Qwen OAuth":"API key"+(s.plan?" · "+s.plan:""));
 expiresAt=s.token_expires_at_ms;tick();
 set("circuit",s.circuit.replace("_","-"),s.circuit==="closed"?"ok":s.circuit==="open"?"bad":"warn");
 samples.push({t:s.now_ms,n:s.requests_total,e:s.server_errors_total});while(samples.length>16)samples.shift();

@@ -8,12 +8,13 @@ namespace QwenFastProxy.Observability;
 /// <param name="Ready">As <c>/readyz</c>.</param>
 /// <param name="Reason">Why not ready, or null.</param>
 /// <param name="Mode"><c>oauth</c> or <c>api_key</c>.</param>
+/// <param name="Plan">The API key's plan (<c>QWEN_PLAN</c>, or recognised from the base), or null.</param>
 /// <param name="UpstreamBase">The API base requests go to.</param>
 /// <param name="TokenExpiry">When the OAuth access token expires, or null (API key, unknown).</param>
 /// <param name="Circuit">The breaker's state.</param>
 /// <param name="Now">The time of the report.</param>
 /// <param name="StartedAt">When the proxy started.</param>
-internal readonly record struct StatusReport(bool Ready, string? Reason, string Mode, string UpstreamBase, DateTimeOffset? TokenExpiry, CircuitState Circuit, DateTimeOffset Now, DateTimeOffset StartedAt)
+internal readonly record struct StatusReport(bool Ready, string? Reason, string Mode, string? Plan, string UpstreamBase, DateTimeOffset? TokenExpiry, CircuitState Circuit, DateTimeOffset Now, DateTimeOffset StartedAt)
 {
     /// <summary>Writes the report with the figures of <paramref name="metrics"/> as one JSON object.</summary>
     public void WriteJson(IBufferWriter<byte> output, ProxyMetrics metrics)
@@ -27,6 +28,14 @@ internal readonly record struct StatusReport(bool Ready, string? Reason, string 
         }
         json.WriteString("version"u8, typeof(StatusReport).Assembly.GetName().Version?.ToString(3) ?? "0");
         json.WriteString("mode"u8, Mode);
+        if (Plan is null)
+        {
+            json.WriteNull("plan"u8);
+        }
+        else
+        {
+            json.WriteString("plan"u8, Plan);
+        }
         json.WriteString("upstream"u8, UpstreamBase);
         json.WriteNumber("now_ms"u8, Now.ToUnixTimeMilliseconds());
         json.WriteNumber("uptime_seconds"u8, Math.Max(0, (long)(Now - StartedAt).TotalSeconds));

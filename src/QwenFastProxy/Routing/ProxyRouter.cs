@@ -24,6 +24,7 @@ internal sealed class ProxyRouter : IRequestHandler
     private readonly ProxyMetrics? _metrics;
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _startedAt;
+    private readonly string? _plan;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -34,8 +35,10 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="circuit">The upstream's circuit breaker (readiness), or null.</param>
     /// <param name="metrics">The proxy's figures for <c>/metrics</c> and <c>/status.json</c>; without them both answer 404.</param>
     /// <param name="time">Clock of the status report.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null)
+    /// <param name="plan">The API key's plan, shown by the status report; null when none.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null)
     {
+        _plan = plan;
         _circuit = circuit;
         _metrics = metrics;
         _time = time ?? TimeProvider.System;
@@ -143,6 +146,7 @@ internal sealed class ProxyRouter : IRequestHandler
             ready,
             reason,
             _credentials.AuthType is null ? "api_key" : "oauth",
+            _plan,
             tokens?.BaseUrl ?? _forwarder.BaseUrl,
             tokens?.Current.ExpiryDate,
             _circuit?.State ?? CircuitState.Closed,

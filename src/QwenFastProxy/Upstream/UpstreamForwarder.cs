@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Text;
 using QwenFastProxy.Auth;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 using QwenFastProxy.Resilience;
 using QwenFastProxy.Streaming;
@@ -37,6 +38,7 @@ internal sealed class UpstreamForwarder
     private readonly UpstreamTimeouts _timeouts;
     private readonly ResponseRelay _relay;
     private readonly UpstreamResilience _resilience;
+    private readonly UpstreamIdentity _identity;
 
     /// <summary>Creates a forwarder; <paramref name="baseUrl"/> (normalised, ending in <c>/v1</c>) is used for credentials that name no base of their own.</summary>
     /// <param name="client">The shared upstream pool.</param>
@@ -45,8 +47,10 @@ internal sealed class UpstreamForwarder
     /// <param name="timeouts">The upstream timeouts.</param>
     /// <param name="resilience">Circuit breaker and retries; one attempt and no breaker when null.</param>
     /// <param name="relay">How responses go back to clients (with or without stream repair); a plain relay when null.</param>
-    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts, UpstreamResilience? resilience = null, ResponseRelay? relay = null)
+    /// <param name="identity">The User-Agent the upstream sees; the Qwen Code client's when null.</param>
+    public UpstreamForwarder(HttpMessageInvoker client, IUpstreamCredentials credentials, string baseUrl, UpstreamTimeouts timeouts, UpstreamResilience? resilience = null, ResponseRelay? relay = null, UpstreamIdentity? identity = null)
     {
+        _identity = identity ?? UpstreamIdentity.For(new ProxyOptions(), baseUrl);
         _resilience = resilience ?? UpstreamResilience.None;
         ArgumentNullException.ThrowIfNull(baseUrl);
         _client = client;
@@ -313,7 +317,7 @@ internal sealed class UpstreamForwarder
         {
             UpstreamHeaders.CopySimulatorHeaders(context.Request.Headers, request);
         }
-        UpstreamHeaders.AddIdentity(request, credential.Authorization, _credentials.AuthType);
+        UpstreamHeaders.AddIdentity(request, credential.Authorization, _credentials.AuthType, _identity.UserAgentFor(context.Request.Headers));
         return request;
     }
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using QwenFastProxy.Auth;
 using QwenFastProxy.Http;
 
 namespace QwenFastProxy.Upstream;
@@ -22,13 +21,13 @@ internal static class UpstreamHeaders
     private static readonly byte[][] SimulatorRequestHeaders = ["X-Sim-Fault"u8.ToArray(), "X-Sim-Request-Id"u8.ToArray()];
 
     /// <summary>Adds the identity and credential headers every upstream request carries.</summary>
-    public static void AddIdentity(HttpRequestMessage request, string authorization, string? authType)
+    public static void AddIdentity(HttpRequestMessage request, string authorization, string? authType, string userAgent)
     {
         var headers = request.Headers;
         headers.TryAddWithoutValidation("Authorization", authorization);
-        headers.TryAddWithoutValidation("User-Agent", QwenClientIdentity.UserAgent);
+        headers.TryAddWithoutValidation("User-Agent", userAgent);
         headers.TryAddWithoutValidation("X-DashScope-CacheControl", "enable");
-        headers.TryAddWithoutValidation("X-DashScope-UserAgent", QwenClientIdentity.UserAgent);
+        headers.TryAddWithoutValidation("X-DashScope-UserAgent", userAgent);
         if (authType is not null)
         {
             headers.TryAddWithoutValidation("X-DashScope-AuthType", authType);

@@ -322,4 +322,58 @@ public class OptionsLoaderTests
         string hostError = Fails(new OptionOverrides(false, false, null, new("--host", "nowhere")));
         Assert.StartsWith("invalid --host=\"nowhere\"", hostError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void APlanGivesTheApiBaseOfAnApiKey()
+    {
+        var options = Load(("QWEN_API_KEY", "sk-sp-abc"), ("QWEN_PLAN", "coding-plan-intl"));
+
+        Assert.Equal("coding-plan-intl", options.Plan?.Name);
+        Assert.Equal("https://coding-intl.dashscope.aliyuncs.com/v1", ApiBaseUrl.Resolve(options, resourceUrl: null));
+        Assert.Contains(options.Describe(), pair => pair.Key == "QWEN_PLAN" && pair.Value == "coding-plan-intl");
+    }
+
+    [Fact]
+    public void QwenApiBaseUrlStillWinsOverThePlan()
+    {
+        var options = Load(("QWEN_API_KEY", "k"), ("QWEN_PLAN", "standard-us"), ("QWEN_API_BASE_URL", "http://127.0.0.1:9/v1"));
+
+        Assert.Equal("http://127.0.0.1:9/v1", ApiBaseUrl.Resolve(options, resourceUrl: null));
+    }
+
+    [Fact]
+    public void WithoutAPlanAnApiKeyUsesTheInternationalStandardHost() =>
+        Assert.Equal(ApiBaseUrl.ApiKeyDefault, ApiBaseUrl.Resolve(Load(("QWEN_API_KEY", "k")), resourceUrl: null));
+
+    [Fact]
+    public void AnUnknownPlanIsRefusedWithTheAcceptedNames()
+    {
+        var error = Fails(null, ("QWEN_API_KEY", "k"), ("QWEN_PLAN", "coding"));
+
+        Assert.Contains("QWEN_PLAN", error, StringComparison.Ordinal);
+        Assert.Contains("coding-plan-cn, coding-plan-intl, token-plan-cn, token-plan-sg, standard-cn, standard-intl, standard-us, standard-hk, custom", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APlanWithoutAnApiKeyIsRefused()
+    {
+        var error = Fails(null, ("QWEN_PLAN", "token-plan-cn"));
+
+        Assert.Contains("QWEN_PLAN=token-plan-cn", error, StringComparison.Ordinal);
+        Assert.Contains("QWEN_API_KEY", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheCustomPlanNeedsABaseUrl()
+    {
+        Assert.Contains("QWEN_API_BASE_URL", Fails(null, ("QWEN_API_KEY", "k"), ("QWEN_PLAN", "custom")), StringComparison.Ordinal);
+        Assert.Equal("https://llm.example/v1", ApiBaseUrl.Resolve(Load(("QWEN_API_KEY", "k"), ("QWEN_PLAN", "custom"), ("QWEN_API_BASE_URL", "llm.example")), resourceUrl: null));
+    }
+
+    [Fact]
+    public void AUserAgentMustBePrintableAscii()
+    {
+        Assert.Equal("my-agent/1.0 (x)", Load(("QWEN_USER_AGENT", "my-agent/1.0 (x)")).UserAgent);
+        Assert.Contains("QWEN_USER_AGENT", Fails(null, ("QWEN_USER_AGENT", "agenté")), StringComparison.Ordinal);
+    }
 }

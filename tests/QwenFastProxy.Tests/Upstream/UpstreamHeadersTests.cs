@@ -21,7 +21,7 @@ public sealed class UpstreamHeadersTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://upstream.example/v1/chat/completions");
 
-        UpstreamHeaders.AddIdentity(request, "Bearer proxy-token", "qwen-oauth");
+        UpstreamHeaders.AddIdentity(request, "Bearer proxy-token", "qwen-oauth", QwenFastProxy.Auth.QwenClientIdentity.UserAgent);
 
         Assert.Equal(
             [
@@ -39,7 +39,7 @@ public sealed class UpstreamHeadersTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://upstream.example/v1/chat/completions");
 
-        UpstreamHeaders.AddIdentity(request, "Bearer api-key", authType: null);
+        UpstreamHeaders.AddIdentity(request, "Bearer api-key", authType: null, "agent/1.0");
 
         Assert.False(request.Headers.Contains("X-DashScope-AuthType"));
         Assert.Equal("Bearer api-key", Assert.Single(request.Headers.GetValues("Authorization")));
