@@ -32,6 +32,40 @@ public sealed class OpenAiSdkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADeveloperMessageAndStoredOutputAreShapedForQwen()
+    {
+        var options = new ChatCompletionOptions { StoredOutputEnabled = true };
+#pragma warning disable OPENAI001 // the SDK marks its developer message as preview; it is what o-series-aware clients send
+        ChatMessage developer = new DeveloperChatMessage("Answer briefly.");
+#pragma warning restore OPENAI001
+
+        ChatCompletion completion = await Chat().CompleteChatAsync([developer, new UserChatMessage("Fix my parser")], options);
+
+        Assert.Equal(SimulatorOptions.DefaultResponseText, completion.Content[0].Text);
+        var sent = Encoding.UTF8.GetString(Assert.Single(_harness.Simulator.Requests.Snapshot()).Body);
+        using var upstream = System.Text.Json.JsonDocument.Parse(sent);
+        Assert.Equal("system", upstream.RootElement.GetProperty("messages")[0].GetProperty("role").GetString());
+        Assert.Contains("Answer briefly.", upstream.RootElement.GetProperty("messages")[0].GetProperty("content").GetRawText(), StringComparison.Ordinal);
+        Assert.False(upstream.RootElement.TryGetProperty("store", out _), sent);
+    }
+
+    [Fact]
+    public async Task WithShapingOffTheSdksDeveloperMessageAndStoreGoUpstreamAsSent()
+    {
+        await using var harness = await ProxyHarness.StartAsync(o => o with { RequestShaping = QwenFastProxy.Configuration.RequestShaping.None });
+        var chat = new ChatClient("qwen3-coder-plus", new ApiKeyCredential("k"), new OpenAIClientOptions { Endpoint = harness.BaseUrl });
+#pragma warning disable OPENAI001 // see above
+        ChatMessage developer = new DeveloperChatMessage("Answer briefly.");
+#pragma warning restore OPENAI001
+
+        await chat.CompleteChatAsync([developer, new UserChatMessage("Fix my parser")], new ChatCompletionOptions { StoredOutputEnabled = true });
+
+        using var upstream = System.Text.Json.JsonDocument.Parse(Assert.Single(harness.Simulator.Requests.Snapshot()).Body);
+        Assert.Equal("developer", upstream.RootElement.GetProperty("messages")[0].GetProperty("role").GetString());
+        Assert.True(upstream.RootElement.GetProperty("store").GetBoolean());
+    }
+
+    [Fact]
     public async Task StreamingCompletionDeliversEveryDeltaInOrder()
     {
         _harness.Simulator.Options.ChunkCount = 12;

@@ -26,6 +26,7 @@ internal static class EnvironmentVariables
     public const string CircuitBreakerReset = "CIRCUIT_BREAKER_RESET_SECONDS";
     public const string RetryMaxAttempts = "RETRY_MAX_ATTEMPTS";
     public const string StutterFilter = "STUTTER_FILTER";
+    public const string RequestShaping = "REQUEST_SHAPING";
     public const string LogFormat = "LOG_FORMAT";
     public const string MaxRequestBodyBytes = "MAX_REQUEST_BODY_BYTES";
     public const string MaxRequestHeaderBytes = "MAX_REQUEST_HEADER_BYTES";
@@ -59,6 +60,7 @@ internal static class EnvironmentVariables
         new(CircuitBreakerReset, "seconds the circuit stays open before a trial request"),
         new(RetryMaxAttempts, "retries before any response byte was sent (0..10)"),
         new(StutterFilter, "on: repair cumulative/replayed stream deltas; off: relay untouched"),
+        new(RequestShaping, "on, off, or some of developer-role,unsupported-fields: chat request rewrites for Qwen"),
         new(LogFormat, "text or json"),
         new(MaxRequestBodyBytes, "larger request bodies get 413"),
         new(MaxRequestHeaderBytes, "larger header sections get 431 (1024..1048576)"),

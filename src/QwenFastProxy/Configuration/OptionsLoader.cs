@@ -52,6 +52,7 @@ public static class OptionsLoader
             RetryMaxAttempts = env.Integer(
                 Names.RetryMaxAttempts, defaults.RetryMaxAttempts, OptionLimits.MinRetryAttempts, OptionLimits.MaxRetryAttempts),
             StutterFilter = env.OnOff(Names.StutterFilter, defaults.StutterFilter),
+            RequestShaping = ReadRequestShaping(env, defaults.RequestShaping),
             LogFormat = ReadLogFormat(env, defaults.LogFormat),
             MaxRequestBodyBytes = env.Long(Names.MaxRequestBodyBytes, defaults.MaxRequestBodyBytes, OptionLimits.MinRequestBodyBytes, OptionLimits.MaxRequestBodyBytes),
             MaxRequestHeaderBytes = env.Integer(
@@ -285,6 +286,40 @@ public static class OptionsLoader
         {
             env.Fail($"{Names.Plan}=custom needs {Names.ApiBaseUrl}, the base URL of your endpoint.");
         }
+    }
+
+    private static RequestShaping ReadRequestShaping(SettingReader env, RequestShaping fallback)
+    {
+        string? raw = env.Text(Names.RequestShaping);
+        if (raw is null)
+        {
+            return fallback;
+        }
+        if (string.Equals(raw, "on", StringComparison.OrdinalIgnoreCase))
+        {
+            return RequestShaping.All;
+        }
+        if (string.Equals(raw, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return RequestShaping.None;
+        }
+        var rules = RequestShaping.None;
+        foreach (var name in raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (name.ToLowerInvariant())
+            {
+                case "developer-role":
+                    rules |= RequestShaping.DeveloperRole;
+                    break;
+                case "unsupported-fields":
+                    rules |= RequestShaping.UnsupportedFields;
+                    break;
+                default:
+                    env.Fail(ValueText.Invalid(Names.RequestShaping, raw, "expected on, off, or a comma-separated list of developer-role and unsupported-fields"));
+                    return fallback;
+            }
+        }
+        return rules;
     }
 
     private static LogFormat ReadLogFormat(SettingReader env, LogFormat fallback)

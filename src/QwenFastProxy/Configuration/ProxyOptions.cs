@@ -81,6 +81,9 @@ public sealed record ProxyOptions
     /// <summary>Repair cumulative/replayed stream deltas (<c>STUTTER_FILTER</c>).</summary>
     public bool StutterFilter { get; init; } = true;
 
+    /// <summary>Chat request rewrites for what Qwen accepts (<c>REQUEST_SHAPING</c>).</summary>
+    public RequestShaping RequestShaping { get; init; } = RequestShaping.All;
+
     /// <summary>Log line format (<c>LOG_FORMAT</c>).</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
@@ -173,6 +176,13 @@ public sealed record ProxyOptions
         yield return new(Names.CircuitBreakerReset, Seconds(CircuitBreakerReset));
         yield return new(Names.RetryMaxAttempts, Number(RetryMaxAttempts));
         yield return new(Names.StutterFilter, StutterFilter ? "on" : "off");
+        yield return new(Names.RequestShaping, RequestShaping switch
+        {
+            RequestShaping.All => "on",
+            RequestShaping.None => "off",
+            RequestShaping.DeveloperRole => "developer-role",
+            _ => "unsupported-fields",
+        });
         yield return new(Names.LogFormat, LogFormat == LogFormat.Json ? "json" : "text");
         yield return new(Names.MaxRequestBodyBytes, Number(MaxRequestBodyBytes));
         yield return new(Names.MaxRequestHeaderBytes, Number(MaxRequestHeaderBytes));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
 using QwenFastProxy.Upstream;
@@ -20,9 +21,11 @@ internal sealed class ChatCompletionsEndpoint
     private readonly JsonEncodedText _defaultModelJson;
 
     private readonly ProxyMetrics? _metrics;
+    private readonly RequestShaping _shaping;
 
-    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel, ProxyMetrics? metrics = null)
+    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel, ProxyMetrics? metrics = null, RequestShaping shaping = RequestShaping.None)
     {
+        _shaping = shaping;
         _metrics = metrics;
         _forwarder = forwarder;
         _rewriteUnknownModels = rewriteUnknownModels;
@@ -34,7 +37,7 @@ internal sealed class ChatCompletionsEndpoint
     public async ValueTask HandleAsync(RequestContext context)
     {
         var body = context.Request.Body;
-        if (!ChatRequestBody.TryParse(body.Span, out var chat, out var error))
+        if (!ChatRequestBody.TryParse(body.Span, out var chat, out var error, _shaping))
         {
             // The body was framed correctly and read whole, so the connection stays open for the next request.
             context.Response.WriteError(ProxyErrors.InvalidBody(error!));
@@ -62,16 +65,20 @@ internal sealed class ChatCompletionsEndpoint
     private async ValueTask ForwardAsync(RequestContext context, ReadOnlyMemory<byte> body, ChatRequestBody chat)
     {
 
-        if (!_rewriteUnknownModels || chat.IsKnownModel)
+        var replaceModel = _rewriteUnknownModels && !chat.IsKnownModel;
+        if (!replaceModel && chat.Shaping is null)
         {
             await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
             return;
         }
 
-        var rewritten = chat.RewriteModel(body.Span, _defaultModelJson, out var length);
+        var rewritten = chat.Rewrite(body.Span, replaceModel ? _defaultModelJson : null, out var length);
         try
         {
-            context.Upstream.Model = _defaultModel;
+            if (replaceModel)
+            {
+                context.Upstream.Model = _defaultModel;
+            }
             await _forwarder.ForwardChatAsync(context, rewritten.AsMemory(0, length)).ConfigureAwait(false);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using QwenFastProxy.Auth;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
 using QwenFastProxy.Resilience;
@@ -36,7 +37,8 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="metrics">The proxy's figures for <c>/metrics</c> and <c>/status.json</c>; without them both answer 404.</param>
     /// <param name="time">Clock of the status report.</param>
     /// <param name="plan">The API key's plan, shown by the status report; null when none.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null)
+    /// <param name="shaping">Chat request rewrites (REQUEST_SHAPING).</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None)
     {
         _plan = plan;
         _circuit = circuit;
@@ -46,7 +48,7 @@ internal sealed class ProxyRouter : IRequestHandler
         _forwarder = forwarder;
         _credentials = credentials;
         _gate = gate;
-        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel, metrics);
+        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel, metrics, shaping);
     }
 
     /// <inheritdoc />

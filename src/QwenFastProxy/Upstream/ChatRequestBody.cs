@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using QwenFastProxy.Configuration;
 
 namespace QwenFastProxy.Upstream;
 
@@ -10,8 +11,11 @@ namespace QwenFastProxy.Upstream;
 /// </summary>
 internal readonly struct ChatRequestBody
 {
-    private ChatRequestBody(int modelStart, int modelEnd, int objectStart, bool stream, string? model, bool hasModel, bool isKnownModel)
+    private static readonly byte[] SystemRole = "\"system\""u8.ToArray();
+
+    private ChatRequestBody(int modelStart, int modelEnd, int objectStart, bool stream, string? model, bool hasModel, bool isKnownModel, BodyEdits? shaping)
     {
+        Shaping = shaping;
         IsKnownModel = isKnownModel;
         ModelTokenStart = modelStart;
         ModelTokenEnd = modelEnd;
@@ -42,8 +46,15 @@ internal readonly struct ChatRequestBody
     /// <summary>Index just after the top-level <c>{</c>.</summary>
     public int ObjectStart { get; }
 
+    /// <summary>The request-shaping rewrites this body needs, or null when it needs none (the usual case).</summary>
+    public BodyEdits? Shaping { get; }
+
     /// <summary>Scans <paramref name="json"/>; false with a message when it is not a JSON object.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> json, out ChatRequestBody body, out string? error)
+    /// <param name="json">The body.</param>
+    /// <param name="body">What was found.</param>
+    /// <param name="error">Why the body was refused.</param>
+    /// <param name="shaping">The request-shaping rules whose rewrites to find (<see cref="Shaping"/>).</param>
+    public static bool TryParse(ReadOnlySpan<byte> json, out ChatRequestBody body, out string? error, RequestShaping shaping = RequestShaping.None)
     {
         body = default;
         error = null;
@@ -61,12 +72,35 @@ internal readonly struct ChatRequestBody
             string? model = null;
             var isKnownModel = false;
             int modelStart = 0, modelEnd = 0;
+            BodyEdits? edits = null;
+            // Dropped members go in runs: a run before a kept member is removed with its commas up to that member;
+            // a run at the end, from the end of the last kept member (or the brace) on.
+            int dropRunStart = -1, lastKeptEnd = -1, valueEnd = objectStart;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                var nameStart = (int)reader.TokenStartIndex;
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
+                var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
+                var drop = (shaping & RequestShaping.UnsupportedFields) != 0 && !isModel && !isStream && !isMessages && IsUnsupportedField(ref reader);
                 reader.Read();
-                if (isModel)
+                if (drop)
+                {
+                    dropRunStart = dropRunStart < 0 ? nameStart : dropRunStart;
+                    reader.Skip();
+                    valueEnd = (int)reader.BytesConsumed;
+                    continue;
+                }
+                if (dropRunStart >= 0)
+                {
+                    (edits ??= new()).Add(dropRunStart, nameStart, default);
+                    dropRunStart = -1;
+                }
+                if (isMessages && (shaping & RequestShaping.DeveloperRole) != 0 && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    FindDeveloperRoles(ref reader, ref edits);
+                }
+                else if (isModel)
                 {
                     // The whole value is remembered, whatever its type: a rewrite must replace a null or a number
                     // too, or the body would carry two "model" members and the upstream would read the old one.
@@ -87,13 +121,22 @@ internal readonly struct ChatRequestBody
                 {
                     reader.Skip();
                 }
+                valueEnd = lastKeptEnd = (int)reader.BytesConsumed;
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
             {
                 error = "The request body must be a single JSON object.";
                 return false;
             }
-            body = new ChatRequestBody(modelStart, modelEnd, objectStart, stream, model, hasModel, isKnownModel);
+            if (dropRunStart >= 0)
+            {
+                (edits ??= new()).Add(lastKeptEnd >= 0 ? lastKeptEnd : objectStart, valueEnd, default);
+            }
+            if (edits is not null)
+            {
+                edits.KeptMembers = lastKeptEnd >= 0;
+            }
+            body = new ChatRequestBody(modelStart, modelEnd, objectStart, stream, model, hasModel, isKnownModel, edits);
             return true;
         }
         catch (JsonException ex)
@@ -107,41 +150,105 @@ internal readonly struct ChatRequestBody
     /// Writes <paramref name="json"/> with the model replaced by <paramref name="model"/> (or inserted
     /// when missing) into a buffer rented from the shared pool; the caller returns it.
     /// </summary>
-    public byte[] RewriteModel(ReadOnlySpan<byte> json, JsonEncodedText model, out int length)
+    public byte[] RewriteModel(ReadOnlySpan<byte> json, JsonEncodedText model, out int length) => Rewrite(json, model, out length);
+
+    /// <summary>
+    /// Writes <paramref name="json"/> with the request-shaping rewrites applied and, when <paramref name="model"/> is
+    /// given, the model replaced (or inserted when missing), into a buffer rented from the shared pool; the caller
+    /// returns it. Everything else is copied byte for byte.
+    /// </summary>
+    public byte[] Rewrite(ReadOnlySpan<byte> json, JsonEncodedText? model, out int length)
     {
-        var encoded = model.EncodedUtf8Bytes;
-        var quoted = encoded.Length + 2;
-        var insertion = HasModel ? quoted : quoted + "\"model\":,".Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(json.Length + insertion);
+        var edits = Shaping?.Items ?? [];
+        var grows = edits.Sum(e => e.Replacement.Length) + (model is { } m ? m.EncodedUtf8Bytes.Length + "\"model\":\"\",".Length : 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(json.Length + grows);
         var span = buffer.AsSpan();
-        int head, tail;
-        if (HasModel)
+        var at = 0;
+        var from = 0;
+        void CopyTo(int end, ReadOnlySpan<byte> source, Span<byte> target)
         {
-            head = ModelTokenStart;
-            tail = ModelTokenEnd;
+            source[from..end].CopyTo(target[at..]);
+            at += end - from;
         }
-        else
+        if (model is { } inserted && !HasModel)
         {
-            head = tail = ObjectStart;
+            CopyTo(ObjectStart, json, span);
+            from = ObjectStart;
+            at += WriteModel(span[at..], inserted, withName: true);
+            if (Shaping?.KeptMembers ?? !IsEmptyObjectAfter(json, ObjectStart))
+            {
+                span[at++] = (byte)',';
+            }
         }
-        json[..head].CopyTo(span);
-        var at = head;
-        if (!HasModel)
+        var modelPending = model is not null && HasModel;
+        foreach (var edit in edits)
         {
-            "\"model\":"u8.CopyTo(span[at..]);
-            at += 8;
+            if (modelPending && ModelTokenStart < edit.Start)
+            {
+                CopyTo(ModelTokenStart, json, span);
+                at += WriteModel(span[at..], model!.Value, withName: false);
+                from = ModelTokenEnd;
+                modelPending = false;
+            }
+            CopyTo(edit.Start, json, span);
+            edit.Replacement.Span.CopyTo(span[at..]);
+            at += edit.Replacement.Length;
+            from = edit.End;
         }
-        span[at++] = (byte)'"';
-        encoded.CopyTo(span[at..]);
-        at += encoded.Length;
-        span[at++] = (byte)'"';
-        if (!HasModel && !IsEmptyObjectAfter(json, ObjectStart))
+        if (modelPending)
         {
-            span[at++] = (byte)',';
+            CopyTo(ModelTokenStart, json, span);
+            at += WriteModel(span[at..], model!.Value, withName: false);
+            from = ModelTokenEnd;
         }
-        json[tail..].CopyTo(span[at..]);
-        length = at + json.Length - tail;
+        CopyTo(json.Length, json, span);
+        length = at;
         return buffer;
+    }
+
+    private static int WriteModel(Span<byte> target, JsonEncodedText model, bool withName)
+    {
+        var at = 0;
+        if (withName)
+        {
+            "\"model\":"u8.CopyTo(target);
+            at = 8;
+        }
+        target[at++] = (byte)'"';
+        model.EncodedUtf8Bytes.CopyTo(target[at..]);
+        at += model.EncodedUtf8Bytes.Length;
+        target[at++] = (byte)'"';
+        return at;
+    }
+
+    // The top-level members DashScope's compatible mode refuses: OpenAI's stored completions, background mode, webhooks.
+    private static bool IsUnsupportedField(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("store"u8) || reader.ValueTextEquals("background"u8) || reader.ValueTextEquals("webhook_config"u8);
+
+    // Inside "messages": each message object's "role": "developer" value, to become "system".
+    private static void FindDeveloperRoles(ref Utf8JsonReader reader, ref BodyEdits? edits)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isRole = reader.ValueTextEquals("role"u8);
+                reader.Read();
+                if (isRole && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("developer"u8))
+                {
+                    (edits ??= new()).Add((int)reader.TokenStartIndex, (int)reader.BytesConsumed, SystemRole);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
     }
 
     private static bool IsEmptyObjectAfter(ReadOnlySpan<byte> json, int index)
@@ -149,4 +256,21 @@ internal readonly struct ChatRequestBody
         var rest = json[index..].TrimStart(" \t\r\n"u8);
         return rest.Length > 0 && rest[0] == (byte)'}';
     }
+}
+
+/// <summary>Byte ranges of a chat body to replace, in order; made only for a body that needs rewriting.</summary>
+internal sealed class BodyEdits
+{
+    private readonly List<Edit> _items = new(2);
+
+    /// <summary>The edits, by position.</summary>
+    public IReadOnlyList<Edit> Items => _items;
+
+    /// <summary>False when every top-level member is dropped (an inserted member then needs no comma).</summary>
+    public bool KeptMembers { get; set; }
+
+    public void Add(int start, int end, ReadOnlyMemory<byte> replacement) => _items.Add(new(start, end, replacement));
+
+    /// <summary>Bytes <c>[Start, End)</c> become <see cref="Replacement"/>.</summary>
+    public readonly record struct Edit(int Start, int End, ReadOnlyMemory<byte> Replacement);
 }

@@ -376,4 +376,26 @@ public class OptionsLoaderTests
         Assert.Equal("my-agent/1.0 (x)", Load(("QWEN_USER_AGENT", "my-agent/1.0 (x)")).UserAgent);
         Assert.Contains("QWEN_USER_AGENT", Fails(null, ("QWEN_USER_AGENT", "agenté")), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(null, RequestShaping.All)]
+    [InlineData("on", RequestShaping.All)]
+    [InlineData("OFF", RequestShaping.None)]
+    [InlineData("developer-role", RequestShaping.DeveloperRole)]
+    [InlineData(" unsupported-fields , developer-role ", RequestShaping.All)]
+    public void RequestShapingIsOnOffOrAListOfRules(string? value, RequestShaping expected)
+    {
+        var options = value is null ? Load() : Load(("REQUEST_SHAPING", value));
+
+        Assert.Equal(expected, options.RequestShaping);
+    }
+
+    [Fact]
+    public void AnUnknownShapingRuleIsRefusedWithTheRuleNames()
+    {
+        var error = Fails(null, ("REQUEST_SHAPING", "developer-role,strip-everything"));
+
+        Assert.Contains("REQUEST_SHAPING", error, StringComparison.Ordinal);
+        Assert.Contains("developer-role and unsupported-fields", error, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Upstream;
 
 namespace QwenFastProxy.Tests.Upstream;
@@ -192,5 +193,78 @@ public sealed class ChatRequestBodyTests
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","messages":[{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}]}""",
+        """{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}""")]
+    [InlineData("""{"messages":[{"content":"x","role":"developer"},{"role":"developer"}],"stream":true}""",
+        """{"messages":[{"content":"x","role":"system"},{"role":"system"}],"stream":true}""")]
+    [InlineData("""{"messages":[{"role":"\u0064eveloper"}]}""", """{"messages":[{"role":"system"}]}""")] // escaped, same word
+    [InlineData("""{"messages":[{"role":"user","content":"role developer"},{"content":{"role":"developer"}}],"role":"developer"}""",
+        """{"messages":[{"role":"user","content":"role developer"},{"content":{"role":"developer"}}],"role":"developer"}""")] // only a message's own role
+    public void ADeveloperMessageBecomesASystemMessage(string json, string expected) =>
+        Assert.Equal(expected, Shape(json, RequestShaping.All));
+
+    [Theory]
+    [InlineData("""{"model":"m","store":true,"messages":[]}""", """{"model":"m","messages":[]}""")]
+    [InlineData("""{"store":false,"model":"m"}""", """{"model":"m"}""")]
+    [InlineData("""{"model":"m","background":true}""", """{"model":"m"}""")]
+    [InlineData("""{"model":"m","store":true,"background":false,"webhook_config":{"url":"https://x"}}""", """{"model":"m"}""")]
+    [InlineData("""{"store":true,"background":false,"model":"m","webhook_config":null,"n":1}""", """{"model":"m","n":1}""")]
+    [InlineData("""{ "store" : true , "model" : "m" }""", """{ "model" : "m" }""")]
+    [InlineData("""{"store":true}""", """{}""")]
+    [InlineData("""{"metadata":{"store":true}}""", """{"metadata":{"store":true}}""")] // only top-level members
+    public void FieldsQwenRefusesAreDropped(string json, string expected)
+    {
+        var shaped = Shape(json, RequestShaping.All);
+
+        Assert.Equal(expected, shaped);
+        using var _ = JsonDocument.Parse(shaped);
+    }
+
+    [Fact]
+    public void NothingToShapeMeansNoRewriteAtAll()
+    {
+        Assert.True(ChatRequestBody.TryParse("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}"""u8, out var body, out _, RequestShaping.All));
+
+        Assert.Null(body.Shaping);
+    }
+
+    [Theory]
+    [InlineData(RequestShaping.None, """{"store":true,"messages":[{"role":"developer"}]}""")]
+    [InlineData(RequestShaping.DeveloperRole, """{"store":true,"messages":[{"role":"system"}]}""")]
+    [InlineData(RequestShaping.UnsupportedFields, """{"messages":[{"role":"developer"}]}""")]
+    public void EachRuleCanBeSwitchedOnItsOwn(RequestShaping rules, string expected)
+    {
+        const string json = """{"store":true,"messages":[{"role":"developer"}]}""";
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _, rules));
+
+        Assert.Equal(expected, body.Shaping is null ? json : Shape(json, rules));
+    }
+
+    [Theory]
+    [InlineData("""{"store":true,"model":"gpt-4o","messages":[{"role":"developer"}]}""", """{"model":"qwen3-coder-plus","messages":[{"role":"system"}]}""")]
+    [InlineData("""{"messages":[{"role":"developer"}],"model":"gpt-4o","store":true}""", """{"messages":[{"role":"system"}],"model":"qwen3-coder-plus"}""")]
+    [InlineData("""{"store":true,"messages":[]}""", """{"model":"qwen3-coder-plus","messages":[]}""")]
+    [InlineData("""{"store":true}""", """{"model":"qwen3-coder-plus"}""")]
+    public void ShapingAndTheModelRewriteGoTogether(string json, string expected)
+    {
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _, RequestShaping.All));
+
+        var buffer = body.Rewrite(Encoding.UTF8.GetBytes(json), JsonEncodedText.Encode("qwen3-coder-plus"), out var length);
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(buffer, 0, length));
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private static string Shape(string json, RequestShaping rules)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        Assert.True(ChatRequestBody.TryParse(bytes, out var body, out var error, rules), error);
+        var buffer = body.Rewrite(bytes, model: null, out var length);
+        var shaped = Encoding.UTF8.GetString(buffer, 0, length);
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        return shaped;
     }
 }
