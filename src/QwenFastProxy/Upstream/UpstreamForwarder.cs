@@ -149,7 +149,7 @@ internal sealed class UpstreamForwarder
                 // The head is in. Small error bodies are buffered to classify them (quota or throttling; a 400's
                 // token wording); the relay then reads the buffered copy, so the client still gets every byte.
                 var status = (int)attempt.Response.StatusCode;
-                var errorBody = status == 400 || UpstreamFailureClassifier.NeedsBody(status)
+                var errorBody = UpstreamErrorRules.Covers(status)
                     ? await ReadErrorBodyAsync(attempt.Response, exchange.Token).ConfigureAwait(false)
                     : default;
                 var outcome = UpstreamFailureClassifier.Classify(status, errorBody.Span);
