@@ -9,10 +9,12 @@ namespace QwenFastProxy.Simulator;
 /// X-Sim-Request-Id: any-id
 /// </code>
 /// <c>kind</c> is one of <c>500</c>, <c>502</c>, <c>503</c>, <c>429</c> (or <c>rate-limit</c>), <c>quota</c>, <c>reset</c>,
-/// <c>reset-mid-stream</c>, <c>malformed</c>, <c>stall</c> (see <see cref="SimulatedFault"/>). <c>after=N</c>: content
+/// <c>reset-mid-stream</c>, <c>malformed</c>, <c>stall</c>, and Qwen's plan answers <c>plan-quota</c>, <c>arrearage</c>,
+/// <c>not-purchased</c>, <c>free-quota</c>, <c>coding-plan-key</c>, <c>invalid-api-key</c>, <c>coding-agents-only</c>,
+/// <c>model-not-supported</c>, <c>model-not-found</c> (see <see cref="SimulatedFault"/>). <c>after=N</c>: content
 /// chunks delivered before a mid-stream fault. <c>first=N</c>: only the first N attempts carrying this request id fail,
 /// later ones are answered normally (without an id, attempts are counted under the empty id). <c>retry-after=N</c>:
-/// the <c>Retry-After</c> seconds of a 429/500/502/503. A header that does not parse is answered with 400.
+/// the <c>Retry-After</c> seconds of any fault answered with a status. A header that does not parse is answered with 400.
 /// Every chat request carrying <c>X-Sim-Request-Id</c> is counted, fault or not: <see cref="QwenSimulator.Attempts"/>.
 /// </remarks>
 public static class FaultHeaders

@@ -39,7 +39,8 @@ internal sealed class FaultPlan
         var parts = header.Split(';', StringSplitOptions.TrimEntries);
         if (!TryParseKind(parts[0], out var kind))
         {
-            error = $"{FaultHeaders.Fault}: unknown fault '{parts[0]}' (500, 502, 503, 429, rate-limit, quota, reset, reset-mid-stream, malformed, stall).";
+            error = $"{FaultHeaders.Fault}: unknown fault '{parts[0]}' (500, 502, 503, 429, rate-limit, quota, reset, reset-mid-stream, malformed, stall, "
+                + "plan-quota, arrearage, not-purchased, free-quota, coding-plan-key, invalid-api-key, coding-agents-only, model-not-supported, model-not-found).";
             return false;
         }
 
@@ -88,6 +89,15 @@ internal sealed class FaultPlan
             "reset-mid-stream" => SimulatedFault.ResetMidStream,
             "malformed" => SimulatedFault.MalformedFrame,
             "stall" => SimulatedFault.Stall,
+            "plan-quota" => SimulatedFault.PlanPerMinuteQuota,
+            "arrearage" => SimulatedFault.Arrearage,
+            "not-purchased" => SimulatedFault.CommodityNotPurchased,
+            "free-quota" => SimulatedFault.FreeAllocationUsedUp,
+            "coding-plan-key" => SimulatedFault.GeneralKeyOnCodingPlan,
+            "invalid-api-key" => SimulatedFault.InvalidApiKey,
+            "coding-agents-only" => SimulatedFault.CodingAgentsOnly,
+            "model-not-supported" => SimulatedFault.ModelNotSupported,
+            "model-not-found" => SimulatedFault.ModelNotFound,
             _ => SimulatedFault.None,
         };
         return kind != SimulatedFault.None;

@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace QwenFastProxy.Simulator;
 
 /// <summary>
-/// Carries out injected faults: <see cref="TryAnswer"/> at the start of a chat request (error statuses, a reset
+/// Carries out injected faults: <see cref="TryAnswer"/> at the start of a chat request (error statuses — Qwen's plan
+/// answers in <see cref="PlanErrors"/> —, a reset
 /// before the head, and the broken non-streaming answers), <see cref="BeforeChunkAsync"/> inside a stream (reset,
 /// malformed frame or stall after N content chunks).
 /// </summary>
@@ -66,6 +67,10 @@ internal static class FaultResponder
                     "Free allocated quota exceeded.", "insufficient_quota");
             case SimulatedFault.ResetBeforeHeaders:
                 return AbortAsync(context);
+        }
+        if (PlanErrors.TryAnswer(context, state.Ids, plan.Kind, recorded) is { } planError)
+        {
+            return planError;
         }
 
         // The rest break a response that has started, which looks different for a stream and a whole body.

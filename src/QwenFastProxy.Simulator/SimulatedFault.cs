@@ -44,4 +44,36 @@ public enum SimulatedFault
     /// Header name <c>stall</c>.
     /// </summary>
     Stall,
+
+    // Qwen's plan answers: the per-minute limit worded as a quota, billing, and keys or callers a plan refuses.
+
+    /// <summary>
+    /// 429 <c>Throttling.AllocationQuota</c>, "Allocated quota exceeded, please increase your quota limit.": a plan's
+    /// per-minute token limit (no <c>Retry-After</c> unless <c>retry-after=N</c>). Header name <c>plan-quota</c>.
+    /// </summary>
+    PlanPerMinuteQuota,
+
+    /// <summary>400 <c>Arrearage</c>: the account is overdue. Header name <c>arrearage</c>.</summary>
+    Arrearage,
+
+    /// <summary>403 <c>CommodityNotPurchased</c>: the plan was not bought. Header name <c>not-purchased</c>.</summary>
+    CommodityNotPurchased,
+
+    /// <summary>429 <c>Throttling.AllocationQuota</c>, "Free allocated quota exceeded.": the free tier is used up. Header name <c>free-quota</c>.</summary>
+    FreeAllocationUsedUp,
+
+    /// <summary>401 "invalid access token or token expired": how Coding Plan answers a general key. Header name <c>coding-plan-key</c>.</summary>
+    GeneralKeyOnCodingPlan,
+
+    /// <summary>403 "invalid api-key": how the standard hosts answer a plan's key. Header name <c>invalid-api-key</c>.</summary>
+    InvalidApiKey,
+
+    /// <summary>405 <c>{"error":"Coding Plan is currently only available for Coding Agents"}</c>. Header name <c>coding-agents-only</c>.</summary>
+    CodingAgentsOnly,
+
+    /// <summary>400 "model 'x' is not supported", x the requested model. Header name <c>model-not-supported</c>.</summary>
+    ModelNotSupported,
+
+    /// <summary>404 <c>model_not_found</c>, "The model `x` does not exist…". Header name <c>model-not-found</c>.</summary>
+    ModelNotFound,
 }

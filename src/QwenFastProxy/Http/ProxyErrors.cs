@@ -67,6 +67,15 @@ internal static class ProxyErrors
     public static HttpError Timeout(TimeSpan timeout) =>
         new(504, string.Create(CultureInfo.InvariantCulture, $"The upstream did not answer within {timeout.TotalSeconds:0} s."), "upstream_timeout");
 
+    // ---------------------------------------------------------------- upstream answers the proxy explains
+
+    /// <summary>
+    /// The upstream's status and code, with the proxy's reading of the cause before the upstream's own message
+    /// (<see cref="Resilience.PlanErrorExplanations"/>: a key on the wrong plan's host, billing, a model name's case…).
+    /// </summary>
+    public static HttpError Explained(int status, string explanation, string upstreamMessage, string code) =>
+        new(status, upstreamMessage.Length == 0 ? explanation : $"{explanation} Upstream said: {upstreamMessage}", code);
+
     // ---------------------------------------------------------------- after the head went out
 
     /// <summary>502: the upstream connection failed in the middle of the body.</summary>

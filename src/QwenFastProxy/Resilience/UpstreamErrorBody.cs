@@ -1,18 +1,21 @@
-using System.Text;
 using System.Text.Json;
 
 namespace QwenFastProxy.Resilience;
 
 /// <summary>
-/// Reads the first bytes of an upstream error body for the one fact classification needs — does it say the
-/// quota is exhausted? — with a forward-only <see cref="Utf8JsonReader"/>: no DOM, no strings, nothing allocated.
-/// Accepts the OpenAI shape (<c>{"error":{"code","message","type"}}</c>) and DashScope's native one (top-level
-/// <c>code</c>/<c>message</c>); a prefix cut anywhere simply ends the scan.
+/// Reads the first bytes of an upstream error body for the three facts classification needs — code, type and
+/// message — with a forward-only <see cref="Utf8JsonReader"/>: no DOM, no strings, nothing allocated. Accepts the
+/// OpenAI shape (<c>{"error":{"code","message","type"}}</c>), DashScope's native one (top-level
+/// <c>code</c>/<c>message</c>) and a bare <c>{"error":"…"}</c>; a prefix cut anywhere simply ends the scan, keeping
+/// what was read before.
 /// </summary>
 internal static class UpstreamErrorBody
 {
-    // Unescaped copies of escaped messages: quota messages are short, longer ones are searched as they are.
-    private const int ScratchBytes = 256;
+    /// <summary>
+    /// Scratch per field for unescaped copies of escaped values: codes and the messages classification searches are
+    /// short, and a longer escaped value is kept as it is (its escapes unresolved).
+    /// </summary>
+    public const int ScratchBytesPerField = 256;
 
     private enum Member
     {
@@ -23,68 +26,100 @@ internal static class UpstreamErrorBody
         Type,
     }
 
-    /// <summary>True when the body names quota exhaustion rather than throttling.</summary>
-    public static bool SaysQuotaExhausted(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// The error's fields. <paramref name="scratch"/> is split in three, one part per field; a third of at least
+    /// the body's length holds any escaped value whole.
+    /// </summary>
+    public static UpstreamErrorFields Read(ReadOnlySpan<byte> body, Span<byte> scratch)
     {
         var start = body.IndexOfAnyExcept(" \t\r\n"u8);
         if (start < 0 || body[start] != (byte)'{')
         {
-            return false; // not JSON (an HTML error page, say): nothing to read, and no exception to pay for
+            return default; // not JSON (an HTML error page, say): nothing to read, and no exception to pay for
         }
 
-        // Every quota answer says "quota" somewhere (code, type or message); a throttling answer usually does not.
-        // One vectorised search settles the common case without reading the JSON at all. Bodies with \u escapes
-        // are always read, as "quota" could hide in them.
-        if (!ContainsIgnoreCase(body, "quota"u8) && body.IndexOf("\\u"u8) < 0)
-        {
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(body[start..], isFinalBlock: false, state: default);
-        Span<byte> scratch = stackalloc byte[ScratchBytes];
+        var json = body[start..];
+        var part = scratch.Length / 3;
+        var slots = default(Slots);
+        var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
         try
         {
-            return reader.Read() && ScanObject(ref reader, scratch, descend: true);
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                Scan(ref reader, scratch, part, ref slots, nested: false);
+            }
         }
         catch (JsonException)
         {
-            return false; // malformed after a promising start: treat as saying nothing
+            // Malformed after a promising start: what was read before the damage stands.
         }
+        return new UpstreamErrorFields(
+            slots.Code.Of(json, scratch[..part]),
+            slots.Type.Of(json, scratch.Slice(part, part)),
+            slots.Message.Of(json, scratch.Slice(2 * part, part)));
     }
 
-    private static bool ScanObject(ref Utf8JsonReader reader, scoped Span<byte> scratch, bool descend)
+    // The error object's members win over DashScope's top-level ones, whichever comes first; members of any other
+    // object say nothing (a "detail":"quota exceeded" elsewhere is not the error).
+    private static void Scan(ref Utf8JsonReader reader, Span<byte> scratch, int part, ref Slots slots, bool nested)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var member = Name(ref reader);
             if (!reader.Read())
             {
-                return false;
+                return;
             }
-            if (member == Member.Error && descend && reader.TokenType == JsonTokenType.StartObject)
+            if (reader.TokenType == JsonTokenType.String)
             {
-                if (ScanObject(ref reader, scratch, descend: false))
+                switch (member)
                 {
-                    return true;
+                    case Member.Code:
+                        Take(ref reader, scratch[..part], ref slots.Code, nested);
+                        break;
+                    case Member.Type:
+                        Take(ref reader, scratch.Slice(part, part), ref slots.Type, nested);
+                        break;
+                    case Member.Message:
+                        Take(ref reader, scratch.Slice(2 * part, part), ref slots.Message, nested);
+                        break;
+                    case Member.Error when !nested:
+                        // Coding Plan's 405 is {"error":"…"}: the string is the message.
+                        Take(ref reader, scratch.Slice(2 * part, part), ref slots.Message, overwrite: true);
+                        break;
                 }
             }
-            else if (reader.TokenType == JsonTokenType.String)
+            else if (member == Member.Error && !nested && reader.TokenType == JsonTokenType.StartObject)
             {
-                if (member is Member.Code or Member.Type && IsQuotaCode(ref reader))
-                {
-                    return true;
-                }
-                if (member == Member.Message && IsQuotaMessage(ref reader, scratch))
-                {
-                    return true;
-                }
+                Scan(ref reader, scratch, part, ref slots, nested: true);
             }
             else if (!reader.TrySkip())
             {
-                return false; // the prefix ends inside this value
+                return; // the prefix ends inside this value
             }
         }
-        return false;
+    }
+
+    private static void Take(ref Utf8JsonReader reader, Span<byte> scratch, ref Slot slot, bool overwrite)
+    {
+        if (slot.Found && !overwrite)
+        {
+            return;
+        }
+        slot.Found = true;
+        // Unescaping never lengthens a value, so an escaped one no longer than the scratch fits.
+        if (reader.ValueIsEscaped && reader.ValueSpan.Length <= scratch.Length)
+        {
+            slot.InScratch = true;
+            slot.Start = 0;
+            slot.Length = reader.CopyString(scratch);
+        }
+        else
+        {
+            slot.InScratch = false;
+            slot.Start = (int)reader.TokenStartIndex + 1; // the index is the opening quote's
+            slot.Length = reader.ValueSpan.Length;
+        }
     }
 
     // Names are compared as raw bytes when unescaped (the norm): cheaper than one ValueTextEquals per candidate.
@@ -109,52 +144,22 @@ internal static class UpstreamErrorBody
         };
     }
 
-    // OpenAI-compatible mode says insufficient_quota (as code and type); DashScope's native code for the
-    // exhausted allocation is Throttling.AllocationQuota. Plain throttling (rate_limit_exceeded,
-    // Throttling.RateQuota) is deliberately not here.
-    private static bool IsQuotaCode(ref Utf8JsonReader reader)
+    /// <summary>Where one field's value is: in the body (unescaped) or at the start of its scratch part.</summary>
+    private struct Slot
     {
-        if (reader.ValueIsEscaped)
-        {
-            return reader.ValueTextEquals("insufficient_quota"u8) || reader.ValueTextEquals("Throttling.AllocationQuota"u8);
-        }
-        var value = reader.ValueSpan;
-        return value.SequenceEqual("insufficient_quota"u8) || value.SequenceEqual("Throttling.AllocationQuota"u8);
+        public bool Found;
+        public bool InScratch;
+        public int Start;
+        public int Length;
+
+        public readonly ReadOnlySpan<byte> Of(ReadOnlySpan<byte> json, ReadOnlySpan<byte> scratch) =>
+            !Found ? default : InScratch ? scratch[..Length] : json.Slice(Start, Length);
     }
 
-    // "Free allocated quota exceeded." (Qwen OAuth), "You exceeded your current quota…" (OpenAI-style). Most
-    // messages (throttling) have no "quota" at all, which one cheap search settles.
-    private static bool IsQuotaMessage(ref Utf8JsonReader reader, scoped Span<byte> scratch)
+    private struct Slots
     {
-        scoped ReadOnlySpan<byte> text = reader.ValueSpan;
-        if (reader.ValueIsEscaped && text.Length <= scratch.Length)
-        {
-            text = scratch[..reader.CopyString(scratch)];
-        }
-        return ContainsIgnoreCase(text, "quota"u8)
-            && (ContainsIgnoreCase(text, "quota exceeded"u8) || ContainsIgnoreCase(text, "exceeded your current quota"u8));
-    }
-
-    /// <summary>ASCII case-insensitive search for a lower-case <paramref name="needle"/>.</summary>
-    private static bool ContainsIgnoreCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> needle)
-    {
-        var first = needle[0];
-        var firstUpper = (byte)(first - 'a' + 'A');
-        var at = 0;
-        while (text.Length - at >= needle.Length)
-        {
-            var hit = text[at..].IndexOfAny(first, firstUpper);
-            if (hit < 0 || text.Length - (at + hit) < needle.Length)
-            {
-                return false;
-            }
-            at += hit;
-            if (Ascii.EqualsIgnoreCase(text.Slice(at, needle.Length), needle))
-            {
-                return true;
-            }
-            at++;
-        }
-        return false;
+        public Slot Code;
+        public Slot Type;
+        public Slot Message;
     }
 }

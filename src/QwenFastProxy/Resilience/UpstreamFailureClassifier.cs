@@ -4,7 +4,8 @@ namespace QwenFastProxy.Resilience;
 
 /// <summary>
 /// Sorts every upstream outcome into an <see cref="UpstreamOutcome"/>: exceptions from sending or relaying,
-/// and HTTP answers by status plus, for 403 and 429, the first bytes of the error body. Allocation-free.
+/// and HTTP answers by status plus, for 400, 403 and 429, the code and message of the error body
+/// (<see cref="UpstreamErrorRules"/>). Allocation-free.
 /// </summary>
 internal static class UpstreamFailureClassifier
 {
@@ -55,8 +56,9 @@ internal static class UpstreamFailureClassifier
         < 100 => UpstreamOutcome.InvalidResponse,
         < 400 => UpstreamOutcome.Success,
         401 => UpstreamOutcome.AuthRejected,
-        403 => UpstreamErrorBody.SaysQuotaExhausted(bodyPrefix) ? UpstreamOutcome.QuotaExhausted : UpstreamOutcome.AuthRejected,
-        429 => UpstreamErrorBody.SaysQuotaExhausted(bodyPrefix) ? UpstreamOutcome.QuotaExhausted : UpstreamOutcome.RateLimited,
+        403 => FromBody(statusCode, bodyPrefix, UpstreamOutcome.AuthRejected),
+        429 => FromBody(statusCode, bodyPrefix, UpstreamOutcome.RateLimited),
+        400 => FromBody(statusCode, bodyPrefix, UpstreamOutcome.ClientError),
         < 500 => UpstreamOutcome.ClientError,
         // The transient four. 501 and 505 say "never", and the rest (507, 508, 510, 511) are definite answers too.
         500 or 502 or 503 or 504 => UpstreamOutcome.ServerError,
@@ -65,7 +67,18 @@ internal static class UpstreamFailureClassifier
     };
 
     /// <summary>True when <see cref="Classify(int, ReadOnlySpan{byte})"/> reads the body for <paramref name="statusCode"/>.</summary>
-    public static bool NeedsBody(int statusCode) => statusCode is 403 or 429;
+    public static bool NeedsBody(int statusCode) => statusCode is 400 or 403 or 429;
+
+    private static UpstreamOutcome FromBody(int statusCode, ReadOnlySpan<byte> bodyPrefix, UpstreamOutcome byStatus)
+    {
+        if (bodyPrefix.IsEmpty)
+        {
+            return byStatus;
+        }
+        Span<byte> scratch = stackalloc byte[3 * UpstreamErrorBody.ScratchBytesPerField];
+        var error = UpstreamErrorBody.Read(bodyPrefix, scratch);
+        return UpstreamErrorRules.TryMatch(statusCode, error, out var outcome, out _) ? outcome : byStatus;
+    }
 
     private static UpstreamOutcome FromHttpRequestError(HttpRequestException exception) => exception.HttpRequestError switch
     {

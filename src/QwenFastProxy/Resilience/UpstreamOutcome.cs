@@ -31,10 +31,16 @@ public enum UpstreamOutcome
     /// <summary>Any other 5xx (501 Not Implemented, 505 HTTP Version Not Supported, 507…): a definite answer, not a blip.</summary>
     ServerErrorFinal,
 
-    /// <summary>429 throttling (<c>rate_limit_exceeded</c>): retry after the upstream's <c>Retry-After</c>.</summary>
+    /// <summary>
+    /// 429 throttling (<c>rate_limit_exceeded</c>, and a plan's per-minute "Allocated quota exceeded"): retry after
+    /// the upstream's <c>Retry-After</c>.
+    /// </summary>
     RateLimited,
 
-    /// <summary>429/403 with <c>insufficient_quota</c> or "Free allocated quota exceeded.": retrying cannot help.</summary>
+    /// <summary>
+    /// Billing, not rate (<c>Arrearage</c>, <c>CommodityNotPurchased</c>, <c>insufficient_quota</c>, "Free allocated
+    /// quota exceeded."; see <see cref="UpstreamErrorRules"/>): retrying cannot help.
+    /// </summary>
     QuotaExhausted,
 
     /// <summary>401, or 403 without a quota reason: the token provider's business (refresh once), not retried here.</summary>

@@ -17,7 +17,8 @@ namespace QwenFastProxy.Upstream;
 /// exchange's timeout; what is left becomes an OpenAI-shaped 502/504 answer, or the last upstream 5xx/429 passed
 /// through. Nothing is retried once the relay has started. An upstream refusal of the token (401, a 403 that is
 /// not about quota, or Qwen's "invalid access token" wording in a 400) gets one renewed credential and one more
-/// attempt. The body is in memory, and each attempt builds its own <see cref="HttpRequestMessage"/>, which can be
+/// attempt. Refusals whose cause the upstream's words hide (<see cref="PlanErrorExplanations"/>) are answered with
+/// the upstream's status and an explanation. The body is in memory, and each attempt builds its own <see cref="HttpRequestMessage"/>, which can be
 /// sent only once.
 /// </summary>
 internal sealed class UpstreamForwarder
@@ -150,10 +151,11 @@ internal sealed class UpstreamForwarder
                     return default;
                 }
 
-                // The head is in. Small error bodies are buffered to classify them (quota or throttling; a 400's
-                // token wording); the relay then reads the buffered copy, so the client still gets every byte.
+                // The head is in. Small error bodies are buffered to classify and explain them (billing or throttling,
+                // a 400's token wording, a key on the wrong host); the relay then reads the buffered copy, so the
+                // client still gets every byte of an answer the proxy does not explain.
                 var status = (int)attempt.Response.StatusCode;
-                var errorBody = status == 400 || UpstreamFailureClassifier.NeedsBody(status)
+                var errorBody = UpstreamErrorRules.Covers(status)
                     ? await ReadErrorBodyAsync(attempt.Response, exchange.Token).ConfigureAwait(false)
                     : default;
                 var outcome = UpstreamFailureClassifier.Classify(status, errorBody.Span);
@@ -170,7 +172,8 @@ internal sealed class UpstreamForwarder
                         attempt.DisposeMessages();
                         continue;
                     }
-                    return attempt; // nothing to renew (API key) or the renewal failed: the refusal goes to the client
+                    // Nothing to renew (API key) or the renewal failed: the refusal goes to the client.
+                    return AnswerOrRelay(context, attempt, status, errorBody.Span);
                 }
 
                 attempt.DeferVerdict = circuit is not null && RecordHead(circuit, attempt.Lease, outcome);
@@ -193,7 +196,7 @@ internal sealed class UpstreamForwarder
                         continue;
                     }
                 }
-                return attempt;
+                return AnswerOrRelay(context, attempt, status, errorBody.Span);
             }
         }
         catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
@@ -213,6 +216,25 @@ internal sealed class UpstreamForwarder
             context.Response.WriteError(ProxyErrors.UnreachableBecause(ex));
             return default;
         }
+    }
+
+    /// <summary>
+    /// The last word on an attempt whose head is in and whose retries are spent: an upstream refusal whose own words
+    /// mislead (a key on the wrong plan's host, billing worded as a quota…) is answered by the proxy with the
+    /// upstream's status and code and the likely cause, and the response is disposed unread; any other is relayed.
+    /// The breaker has heard about the head already.
+    /// </summary>
+    private Attempt AnswerOrRelay(RequestContext context, Attempt attempt, int status, ReadOnlySpan<byte> errorBody)
+    {
+        if (errorBody.IsEmpty
+            || context.Response.HasStarted
+            || !PlanErrorExplanations.TryExplain(attempt.Request!.RequestUri!.Host, _credentials.AuthType != QwenOAuthProtocol.AuthType, status, errorBody, context.Upstream.Model, out var error))
+        {
+            return attempt;
+        }
+        attempt.DisposeMessages();
+        context.Response.WriteError(error);
+        return default;
     }
 
     /// <summary>

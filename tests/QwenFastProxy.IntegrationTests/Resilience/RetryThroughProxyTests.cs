@@ -87,7 +87,10 @@ public sealed class RetryThroughProxyTests
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         var error = await ErrorAsync(response);
         Assert.Equal("insufficient_quota", error.GetProperty("code").GetString());
-        Assert.Equal("Free allocated quota exceeded.", error.GetProperty("message").GetString());
+        // The proxy says it is billing, then quotes the upstream.
+        var message = error.GetProperty("message").GetString()!;
+        Assert.StartsWith("This is billing, not a rate limit", message, StringComparison.Ordinal);
+        Assert.EndsWith("Upstream said: Free allocated quota exceeded.", message, StringComparison.Ordinal);
         Assert.Equal(1, harness.Simulator.Attempts(id));
     }
 

@@ -60,8 +60,29 @@ public sealed class UpstreamFailureClassifierTests
         // Even when the word "quota" itself is escaped, in a code or a message.
         { 429, """{"error":{"code":"insufficient_\u0071uota"}}""", UpstreamOutcome.QuotaExhausted },
         { 429, """{"error":{"message":"Free allocated \u0071uota exceeded."}}""", UpstreamOutcome.QuotaExhausted },
-        // DashScope's native shape: top-level code and message.
-        { 429, """{"code":"Throttling.AllocationQuota","message":"Allocated quota exceeded, please increase your quota limit.","request_id":"x"}""", UpstreamOutcome.QuotaExhausted },
+        // DashScope's native shape: top-level code and message. On Qwen's plans "Allocated quota exceeded" is the
+        // per-minute token limit, cleared within a minute: throttling (it was taken for billing before).
+        { 429, """{"code":"Throttling.AllocationQuota","message":"Allocated quota exceeded, please increase your quota limit.","request_id":"x"}""", UpstreamOutcome.RateLimited },
+        { 429, """{"code":"Throttling.AllocationQuota","message":"Free allocated quota exceeded.","request_id":"x"}""", UpstreamOutcome.QuotaExhausted },
+        { 429, """{"error":{"code":"rate_limit_exceeded","message":"You exceeded your current quota, please check your plan.","type":"rate_limit_error"}}""", UpstreamOutcome.RateLimited },
+        { 429, """{"code":"Throttling","message":"You exceeded your current quota, please check your plan."}""", UpstreamOutcome.RateLimited },
+        // Billing codes, whatever the status and message: not retried.
+        { 429, """{"code":"Arrearage","message":"Access denied, please make sure your account is in good standing."}""", UpstreamOutcome.QuotaExhausted },
+        { 400, """{"code":"Arrearage","message":"Access denied, please make sure your account is in good standing."}""", UpstreamOutcome.QuotaExhausted },
+        { 403, """{"error":{"code":"CommodityNotPurchased","message":"Commodity not purchased."}}""", UpstreamOutcome.QuotaExhausted },
+        { 429, """{"error":{"code":"commoditynotpurchased","message":"x"}}""", UpstreamOutcome.QuotaExhausted },
+        { 400, """{"error":{"code":"insufficient_quota","message":"You exceeded your current quota."}}""", UpstreamOutcome.QuotaExhausted },
+        // A 403 worded as a quota stays unrenewed and unretried, as it was.
+        { 403, """{"code":"Throttling.AllocationQuota","message":"Allocated quota exceeded, please increase your quota limit."}""", UpstreamOutcome.QuotaExhausted },
+        // The wrong key for the host, the caller check, a misspelt model: the status decides.
+        { 403, """{"error":{"code":"invalid_api_key","message":"invalid api-key"}}""", UpstreamOutcome.AuthRejected },
+        { 405, """{"error":"Coding Plan is currently only available for Coding Agents"}""", UpstreamOutcome.ClientError },
+        { 400, """{"error":{"code":"invalid_parameter_error","message":"model 'Qwen3-Coder-Plus' is not supported"}}""", UpstreamOutcome.ClientError },
+        // The error object wins over top-level members, whichever comes first.
+        { 429, """{"code":"Arrearage","error":{"code":"rate_limit_exceeded","message":"slow down"}}""", UpstreamOutcome.RateLimited },
+        { 429, """{"error":{"code":"Arrearage"},"code":"rate_limit_exceeded"}""", UpstreamOutcome.QuotaExhausted },
+        // Malformed after the code: what was read before stands.
+        { 429, """{"error":{"code":"Arrearage","message":}}""", UpstreamOutcome.QuotaExhausted },
         { 429, """{"code":"Throttling.RateQuota","message":"Requests rate limit exceeded, please try again later.","request_id":"x"}""", UpstreamOutcome.RateLimited },
         // Members before the error object, nested values, white space.
         { 429, " \r\n {\"meta\":{\"a\":[1,2,{\"b\":\"quota exceeded\"}],\"c\":true},\"error\":{\"param\":null,\"code\":\"insufficient_quota\"}}", UpstreamOutcome.QuotaExhausted },
@@ -97,8 +118,10 @@ public sealed class UpstreamFailureClassifierTests
     }
 
     [Fact]
-    public void OnlyForbiddenAndTooManyRequestsNeedTheBody()
+    public void OnlyBadRequestForbiddenAndTooManyRequestsNeedTheBody()
     {
+        // 400 joined when billing codes (Arrearage) were found to arrive with it.
+        Assert.True(UpstreamFailureClassifier.NeedsBody(400));
         Assert.True(UpstreamFailureClassifier.NeedsBody(403));
         Assert.True(UpstreamFailureClassifier.NeedsBody(429));
         Assert.False(UpstreamFailureClassifier.NeedsBody(401));
