@@ -1,4 +1,5 @@
 using System.Text;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Http;
 
 namespace QwenFastProxy.Resilience;
@@ -10,20 +11,17 @@ namespace QwenFastProxy.Resilience;
 /// </summary>
 internal static class PlanErrorExplanations
 {
-    private const string BaseUrlSetting = "QWEN_API_BASE_URL";
-
     private const string GeneralKeyOnCodingPlan =
         "The Coding Plan host refused the API key: it is probably a general DashScope (pay-as-you-go) key. Use the Coding Plan key (sk-sp-...), "
-        + "or point " + BaseUrlSetting + " at the standard host (https://dashscope.aliyuncs.com/compatible-mode/v1, or dashscope-intl for the international site).";
+        + "or set QWEN_PLAN to the plan of this key (standard-intl, standard-cn, ...) and unset QWEN_API_BASE_URL if it points here.";
 
     private const string PlanKeyOnOtherHost =
-        "The upstream refused the API key: it is probably a Coding Plan key (sk-sp-...) or a Token Plan key, which only work on their plan's host. Set "
-        + BaseUrlSetting + " for that plan: https://coding-intl.dashscope.aliyuncs.com/v1 or https://coding.dashscope.aliyuncs.com/v1 (Coding Plan), "
-        + "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1 or https://token-plan.cn-beijing.maas.aliyuncs.com/compatible-mode/v1 (Token Plan).";
+        "The upstream refused the API key: it is probably a Coding Plan key (sk-sp-...) or a Token Plan key, which only work on their plan's host. "
+        + "Set QWEN_PLAN to that plan (coding-plan-intl, coding-plan-cn, token-plan-sg, token-plan-cn) and unset QWEN_API_BASE_URL if it points elsewhere.";
 
     private const string CodingAgentsOnly =
-        "Coding Plan serves only coding agents, which it recognises by the User-Agent header. Set QWEN_USER_AGENT to a coding agent's User-Agent, "
-        + "or use a pay-as-you-go key on the standard host.";
+        "Coding Plan serves only coding agents, which it recognises by the User-Agent header; the proxy passes on the calling client's. "
+        + "Call it from a coding agent, set QWEN_USER_AGENT to a coding agent's User-Agent, or use a pay-as-you-go key with a standard-* QWEN_PLAN.";
 
     private const string Billing = "This is billing, not a rate limit, so the proxy did not retry it: ";
 
@@ -39,8 +37,7 @@ internal static class PlanErrorExplanations
 
     /// <summary>True for the upstream hosts of Coding Plan, whose keys (sk-sp-) work nowhere else and which take no other key.</summary>
     public static bool IsCodingPlanHost(string host) =>
-        host.Equals("coding.dashscope.aliyuncs.com", StringComparison.OrdinalIgnoreCase)
-        || host.Equals("coding-intl.dashscope.aliyuncs.com", StringComparison.OrdinalIgnoreCase);
+        QwenPlan.ServingHost("https://" + host + "/")?.CodingAgentsOnly == true;
 
     /// <summary>The proxy's answer for an upstream error worth explaining; false to relay the upstream's answer as it is.</summary>
     /// <param name="host">The host the request went to (decides what a refused key means).</param>

@@ -28,7 +28,7 @@ public sealed class PlanErrorExplanationsTests
         Assert.Equal("authentication_error", error.Type);
         Assert.Contains("general DashScope", error.Message, StringComparison.Ordinal);
         Assert.Contains("sk-sp-", error.Message, StringComparison.Ordinal);
-        Assert.Contains("QWEN_API_BASE_URL", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set QWEN_PLAN to the plan of this key", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("Upstream said: invalid access token or token expired", error.Message, StringComparison.Ordinal);
     }
 
@@ -52,7 +52,7 @@ public sealed class PlanErrorExplanationsTests
         Assert.Equal(403, error.Status);
         Assert.Equal("invalid_api_key", error.Code);
         Assert.Contains("Coding Plan key (sk-sp-...) or a Token Plan key", error.Message, StringComparison.Ordinal);
-        Assert.Contains("https://coding-intl.dashscope.aliyuncs.com/v1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("QWEN_PLAN to that plan (coding-plan-intl", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("Upstream said: invalid api-key", error.Message, StringComparison.Ordinal);
     }
 
