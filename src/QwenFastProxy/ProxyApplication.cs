@@ -72,7 +72,8 @@ public sealed class ProxyApplication : IDisposable
             Metrics,
             time,
             QwenPlan.For(options, upstreamBaseUrl)?.Name,
-            options.RequestShaping);
+            options.RequestShaping,
+            options.ModelAliases);
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
             options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
         ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics), time), Metrics);

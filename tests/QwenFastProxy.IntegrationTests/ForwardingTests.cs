@@ -48,6 +48,29 @@ public sealed class ForwardingTests
         Assert.Equal(expectedUpstream, Encoding.UTF8.GetString(seen.Body));
     }
 
+    [Theory]
+    [InlineData(true, """{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}""", """{"model":"qwen3-coder-plus","messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData(true, """{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}""", """{"model":"qwen3-max","messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData(true, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}""", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}""")] // no rule: as sent
+    [InlineData(false, """{"model":"claude-opus-4","messages":[{"role":"user","content":"x"}]}""", """{"model":"qwen3-coder-plus","messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData(false, """{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}""", """{"model":"qwen3-coder-flash","messages":[{"role":"user","content":"x"}]}""")] // qwen3-max is no OAuth model: the default
+    public async Task AliasesSendTheModelClientsInsistOnAsAQwenModel(bool apiKeyMode, string sent, string expectedUpstream)
+    {
+        Assert.True(QwenFastProxy.Configuration.ModelAliases.TryParse("claude-*=qwen3-coder-plus,gpt-4o=qwen3-max", out var aliases, out _));
+        await using var harness = await ProxyHarness.StartAsync(o => o with
+        {
+            ApiKey = apiKeyMode ? ProxyHarness.UpstreamToken : null,
+            ModelAliases = aliases,
+            DefaultModel = "qwen3-coder-flash",
+        });
+        using var client = harness.CreateHttpClient();
+
+        using var response = await client.PostAsync("chat/completions", Json(sent));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expectedUpstream, Encoding.UTF8.GetString(Assert.Single(harness.Simulator.Requests.Snapshot()).Body));
+    }
+
     [Fact]
     public async Task ApiKeyModePassesModelsThroughAndSendsTheKey()
     {

@@ -22,6 +22,7 @@ internal static class EnvironmentVariables
     public const string UserAgent = "QWEN_USER_AGENT";
     public const string ProxyApiKeys = "PROXY_API_KEYS";
     public const string DefaultModel = "DEFAULT_MODEL";
+    public const string ModelAliases = "MODEL_ALIASES";
     public const string CircuitBreakerFailures = "CIRCUIT_BREAKER_FAILURES";
     public const string CircuitBreakerReset = "CIRCUIT_BREAKER_RESET_SECONDS";
     public const string RetryMaxAttempts = "RETRY_MAX_ATTEMPTS";
@@ -56,6 +57,7 @@ internal static class EnvironmentVariables
         new(UserAgent, "the User-Agent sent upstream (default: the calling agent's on Coding Plan, else QwenFastProxy)"),
         new(ProxyApiKeys, "comma-separated keys clients must present (Bearer or x-api-key)"),
         new(DefaultModel, "OAuth mode: replaces models outside the OAuth model list"),
+        new(ModelAliases, "pattern=model pairs: model names clients insist on (claude-*, gpt-4o) sent as a Qwen model"),
         new(CircuitBreakerFailures, "consecutive upstream failures that open the circuit"),
         new(CircuitBreakerReset, "seconds the circuit stays open before a trial request"),
         new(RetryMaxAttempts, "retries before any response byte was sent (0..10)"),

@@ -47,6 +47,7 @@ public static class OptionsLoader
             UserAgent = ReadUserAgent(env),
             ProxyApiKeys = ReadProxyApiKeys(env, defaults.ProxyApiKeys),
             DefaultModel = ReadDefaultModel(env, defaults.DefaultModel),
+            ModelAliases = ReadModelAliases(env),
             CircuitBreakerFailures = env.Integer(Names.CircuitBreakerFailures, defaults.CircuitBreakerFailures, OptionLimits.MinCircuitBreakerFailures, OptionLimits.MaxCircuitBreakerFailures),
             CircuitBreakerReset = env.Seconds(Names.CircuitBreakerReset, defaults.CircuitBreakerReset),
             RetryMaxAttempts = env.Integer(
@@ -286,6 +287,21 @@ public static class OptionsLoader
         {
             env.Fail($"{Names.Plan}=custom needs {Names.ApiBaseUrl}, the base URL of your endpoint.");
         }
+    }
+
+    private static ModelAliases ReadModelAliases(SettingReader env)
+    {
+        string? raw = env.Text(Names.ModelAliases);
+        if (raw is null)
+        {
+            return ModelAliases.None;
+        }
+        if (ModelAliases.TryParse(raw, out var aliases, out var problem))
+        {
+            return aliases;
+        }
+        env.Fail(ValueText.Invalid(Names.ModelAliases, raw, problem!));
+        return ModelAliases.None;
     }
 
     private static RequestShaping ReadRequestShaping(SettingReader env, RequestShaping fallback)

@@ -69,6 +69,9 @@ public sealed record ProxyOptions
     /// <summary>OAuth mode's replacement for models outside the OAuth list (<c>DEFAULT_MODEL</c>).</summary>
     public string DefaultModel { get; init; } = "qwen3-coder-plus";
 
+    /// <summary>Model names clients insist on, mapped to Qwen models (<c>MODEL_ALIASES</c>).</summary>
+    public ModelAliases ModelAliases { get; init; } = ModelAliases.None;
+
     /// <summary>Consecutive upstream failures that open the circuit (<c>CIRCUIT_BREAKER_FAILURES</c>).</summary>
     public int CircuitBreakerFailures { get; init; } = 10;
 
@@ -172,6 +175,7 @@ public sealed record ProxyOptions
             ? "unset"
             : string.Create(CultureInfo.InvariantCulture, $"set ({ProxyApiKeys.Count} {(ProxyApiKeys.Count == 1 ? "key" : "keys")})"));
         yield return new(Names.DefaultModel, DefaultModel);
+        yield return new(Names.ModelAliases, ModelAliases.Count == 0 ? "unset" : ModelAliases.ToString());
         yield return new(Names.CircuitBreakerFailures, Number(CircuitBreakerFailures));
         yield return new(Names.CircuitBreakerReset, Seconds(CircuitBreakerReset));
         yield return new(Names.RetryMaxAttempts, Number(RetryMaxAttempts));

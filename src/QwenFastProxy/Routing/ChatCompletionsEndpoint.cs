@@ -22,10 +22,12 @@ internal sealed class ChatCompletionsEndpoint
 
     private readonly ProxyMetrics? _metrics;
     private readonly RequestShaping _shaping;
+    private readonly ModelAliases _aliases;
 
-    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel, ProxyMetrics? metrics = null, RequestShaping shaping = RequestShaping.None)
+    public ChatCompletionsEndpoint(UpstreamForwarder forwarder, bool rewriteUnknownModels, string defaultModel, ProxyMetrics? metrics = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null)
     {
         _shaping = shaping;
+        _aliases = aliases ?? ModelAliases.None;
         _metrics = metrics;
         _forwarder = forwarder;
         _rewriteUnknownModels = rewriteUnknownModels;
@@ -65,19 +67,30 @@ internal sealed class ChatCompletionsEndpoint
     private async ValueTask ForwardAsync(RequestContext context, ReadOnlyMemory<byte> body, ChatRequestBody chat)
     {
 
-        var replaceModel = _rewriteUnknownModels && !chat.IsKnownModel;
-        if (!replaceModel && chat.Shaping is null)
+        // An alias first (a name the client insists on → a Qwen model), then OAuth mode's rule for unknown models.
+        JsonEncodedText? replacement = null;
+        string? sentModel = null;
+        var known = chat.IsKnownModel;
+        if (_aliases.TryResolve(chat.Model, out var aliased, out var aliasedJson))
+        {
+            (replacement, sentModel, known) = (aliasedJson, aliased, ModelCatalog.FindOAuthModel(aliasedJson.EncodedUtf8Bytes) is not null);
+        }
+        if (_rewriteUnknownModels && !known)
+        {
+            (replacement, sentModel) = (_defaultModelJson, _defaultModel);
+        }
+        if (replacement is null && chat.Shaping is null)
         {
             await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
             return;
         }
 
-        var rewritten = chat.Rewrite(body.Span, replaceModel ? _defaultModelJson : null, out var length);
+        var rewritten = chat.Rewrite(body.Span, replacement, out var length);
         try
         {
-            if (replaceModel)
+            if (sentModel is not null)
             {
-                context.Upstream.Model = _defaultModel;
+                context.Upstream.Model = sentModel;
             }
             await _forwarder.ForwardChatAsync(context, rewritten.AsMemory(0, length)).ConfigureAwait(false);
         }

@@ -38,7 +38,8 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="time">Clock of the status report.</param>
     /// <param name="plan">The API key's plan, shown by the status report; null when none.</param>
     /// <param name="shaping">Chat request rewrites (REQUEST_SHAPING).</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None)
+    /// <param name="aliases">Model names sent as other models (MODEL_ALIASES).</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null)
     {
         _plan = plan;
         _circuit = circuit;
@@ -48,7 +49,7 @@ internal sealed class ProxyRouter : IRequestHandler
         _forwarder = forwarder;
         _credentials = credentials;
         _gate = gate;
-        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel, metrics, shaping);
+        _chat = new ChatCompletionsEndpoint(forwarder, rewriteUnknownModels, defaultModel, metrics, shaping, aliases);
     }
 
     /// <inheritdoc />

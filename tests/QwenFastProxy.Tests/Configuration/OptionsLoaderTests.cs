@@ -398,4 +398,13 @@ public class OptionsLoaderTests
         Assert.Contains("REQUEST_SHAPING", error, StringComparison.Ordinal);
         Assert.Contains("developer-role and unsupported-fields", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ModelAliasesAreReadAndABadOneIsRefusedByName()
+    {
+        Assert.True(Load(("MODEL_ALIASES", "claude-*=qwen3-coder-plus")).ModelAliases.TryResolve("claude-x", out var model, out _));
+        Assert.Equal("qwen3-coder-plus", model);
+        Assert.Equal(0, Load().ModelAliases.Count);
+        Assert.Contains("MODEL_ALIASES", Fails(null, ("MODEL_ALIASES", "claude")), StringComparison.Ordinal);
+    }
 }
