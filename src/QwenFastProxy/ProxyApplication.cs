@@ -73,7 +73,10 @@ public sealed class ProxyApplication : IDisposable
             time,
             QwenPlan.For(options, upstreamBaseUrl)?.Name,
             options.RequestShaping,
-            options.ModelAliases);
+            options.ModelAliases,
+            options.ApiKeyMode
+                ? new ModelListCache(_upstreamClient, credentials, upstreamBaseUrl, UpstreamIdentity.For(options, upstreamBaseUrl).OwnUserAgent, time ?? TimeProvider.System)
+                : null);
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
             options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
         ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics), time), Metrics);

@@ -26,6 +26,7 @@ internal sealed class ProxyRouter : IRequestHandler
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _startedAt;
     private readonly string? _plan;
+    private readonly ModelListCache? _models;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -39,8 +40,10 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="plan">The API key's plan, shown by the status report; null when none.</param>
     /// <param name="shaping">Chat request rewrites (REQUEST_SHAPING).</param>
     /// <param name="aliases">Model names sent as other models (MODEL_ALIASES).</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null)
+    /// <param name="models">The upstream's model list (API-key mode), or null to answer from the local list.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null, ModelListCache? models = null)
     {
+        _models = models;
         _plan = plan;
         _circuit = circuit;
         _metrics = metrics;
@@ -118,6 +121,10 @@ internal sealed class ProxyRouter : IRequestHandler
                 }
                 return _chat.HandleAsync(context);
             case RequestRoute.Models when request.Method == HttpMethodKind.Get:
+                if (_models is not null)
+                {
+                    return ServeUpstreamModelsAsync(context, _models);
+                }
                 LocalResponses.Models(response);
                 return ValueTask.CompletedTask;
             case RequestRoute.Models or RequestRoute.Passthrough:
@@ -126,6 +133,26 @@ internal sealed class ProxyRouter : IRequestHandler
                 response.WriteError(ProxyErrors.NotFound);
                 return ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary><c>GET /v1/models</c> from the upstream's list, or the local one when the upstream has none to give.</summary>
+    private static async ValueTask ServeUpstreamModelsAsync(RequestContext context, ModelListCache models)
+    {
+        byte[]? list;
+        try
+        {
+            list = await models.GetAsync(context.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
+        {
+            return; // the client left
+        }
+        if (list is null)
+        {
+            LocalResponses.Models(context.Response);
+            return;
+        }
+        context.Response.WriteComplete(200, ResponseOutput.JsonContentType, list);
     }
 
     /// <summary>Readiness as <c>/readyz</c> reports it: usable credentials and a circuit that lets requests through.</summary>

@@ -41,6 +41,9 @@ internal sealed class UpstreamIdentity
         return new(ProxyUserAgent, forwardClients: plan?.CodingAgentsOnly == true);
     }
 
+    /// <summary>The User-Agent of requests the proxy makes on its own (no client to speak for).</summary>
+    public string OwnUserAgent => _userAgent;
+
     /// <summary>The User-Agent for a request whose client sent <paramref name="client"/>.</summary>
     public string UserAgentFor(RequestHeaders client) =>
         _forwardClients && client.TryGet("User-Agent"u8, out var agent) && !agent.IsEmpty
