@@ -72,7 +72,8 @@ public sealed class ProxyApplication : IDisposable
             Metrics,
             time,
             QwenPlan.For(options, upstreamBaseUrl)?.Name,
-            options.RequestShaping,
+            // Only the repairing relay reads frames, so only it can take back the usage the proxy asked for.
+            options.StutterFilter ? options.RequestShaping : options.RequestShaping & ~RequestShaping.StreamUsage,
             options.ModelAliases,
             options.ApiKeyMode
                 ? new ModelListCache(_upstreamClient, credentials, upstreamBaseUrl, UpstreamIdentity.For(options, upstreamBaseUrl).OwnUserAgent, time ?? TimeProvider.System)

@@ -62,7 +62,7 @@ internal static class EnvironmentVariables
         new(CircuitBreakerReset, "seconds the circuit stays open before a trial request"),
         new(RetryMaxAttempts, "retries before any response byte was sent (0..10)"),
         new(StutterFilter, "on: repair cumulative/replayed stream deltas; off: relay untouched"),
-        new(RequestShaping, "on, off, or some of developer-role,unsupported-fields: chat request rewrites for Qwen"),
+        new(RequestShaping, "on, off, or some of developer-role,unsupported-fields,stream-usage: chat request rewrites for Qwen"),
         new(LogFormat, "text or json"),
         new(MaxRequestBodyBytes, "larger request bodies get 413"),
         new(MaxRequestHeaderBytes, "larger header sections get 431 (1024..1048576)"),

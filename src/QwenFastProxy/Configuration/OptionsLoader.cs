@@ -330,8 +330,11 @@ public static class OptionsLoader
                 case "unsupported-fields":
                     rules |= RequestShaping.UnsupportedFields;
                     break;
+                case "stream-usage":
+                    rules |= RequestShaping.StreamUsage;
+                    break;
                 default:
-                    env.Fail(ValueText.Invalid(Names.RequestShaping, raw, "expected on, off, or a comma-separated list of developer-role and unsupported-fields"));
+                    env.Fail(ValueText.Invalid(Names.RequestShaping, raw, "expected on, off, or a comma-separated list of developer-role, unsupported-fields and stream-usage"));
                     return fallback;
             }
         }

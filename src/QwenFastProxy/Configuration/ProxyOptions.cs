@@ -184,8 +184,12 @@ public sealed record ProxyOptions
         {
             RequestShaping.All => "on",
             RequestShaping.None => "off",
-            RequestShaping.DeveloperRole => "developer-role",
-            _ => "unsupported-fields",
+            _ => string.Join(',', new[]
+                {
+                    (RequestShaping.DeveloperRole, "developer-role"),
+                    (RequestShaping.UnsupportedFields, "unsupported-fields"),
+                    (RequestShaping.StreamUsage, "stream-usage"),
+                }.Where(rule => (RequestShaping & rule.Item1) != 0).Select(rule => rule.Item2)),
         });
         yield return new(Names.LogFormat, LogFormat == LogFormat.Json ? "json" : "text");
         yield return new(Names.MaxRequestBodyBytes, Number(MaxRequestBodyBytes));

@@ -16,6 +16,13 @@ public enum RequestShaping
     /// <summary><c>unsupported-fields</c>: the top-level <c>store</c>, <c>background</c> and <c>webhook_config</c> are dropped.</summary>
     UnsupportedFields = 2,
 
+    /// <summary>
+    /// <c>stream-usage</c>: a stream request without <c>stream_options</c> gets <c>"stream_options":{"include_usage":true}</c>,
+    /// so the proxy learns the token counts, and the usage chunk is taken out of the stream again (the client did not
+    /// ask for it). Only with STUTTER_FILTER=on, whose frame-by-frame relay can take it out.
+    /// </summary>
+    StreamUsage = 4,
+
     /// <summary>Every rule (the default).</summary>
-    All = DeveloperRole | UnsupportedFields,
+    All = DeveloperRole | UnsupportedFields | StreamUsage,
 }

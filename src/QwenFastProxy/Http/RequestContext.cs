@@ -77,6 +77,9 @@ internal struct UpstreamRecord
     /// <summary>The upstream's status, or 0 when no upstream answer was relayed.</summary>
     public int Status;
 
+    /// <summary>The proxy added <c>stream_options.include_usage</c>: the usage chunk is not the client's.</summary>
+    public bool StripUsage;
+
     /// <summary>Stream chunks whose repeated text the stutter repair removed.</summary>
     public int ChunksRepaired;
 

@@ -46,6 +46,7 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
         context.Upstream.Streaming = chat.Stream;
+        context.Upstream.StripUsage = chat.ForcedUsage;
         context.Upstream.Model = chat.Model;
         if (chat.Stream && _metrics is { } metrics)
         {

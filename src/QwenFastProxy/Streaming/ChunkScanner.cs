@@ -31,6 +31,9 @@ internal enum ChunkKind : byte
 
     /// <summary>Not JSON: malformed.</summary>
     Malformed,
+
+    /// <summary>A chunk with a <c>usage</c> object and no choices: the token counts at the end of a stream.</summary>
+    UsageOnly,
 }
 
 /// <summary>
@@ -57,28 +60,26 @@ internal static class ChunkScanner
             {
                 return ChunkKind.Malformed;
             }
+            var choices = 0;
+            var usage = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("choices"u8))
+                var isChoices = reader.ValueTextEquals("choices"u8);
+                var isUsage = !isChoices && reader.ValueTextEquals("usage"u8);
+                reader.Read();
+                if (isChoices && reader.TokenType == JsonTokenType.StartArray)
                 {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartArray)
-                    {
-                        ScanChoices(ref reader, tokens, ref count);
-                        continue;
-                    }
+                    choices += ScanChoices(ref reader, tokens, ref count);
+                    continue;
                 }
-                else
-                {
-                    reader.Read();
-                }
+                usage |= isUsage && reader.TokenType == JsonTokenType.StartObject;
                 reader.Skip();
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
             {
                 return ChunkKind.Malformed;
             }
-            return ChunkKind.Json;
+            return usage && choices == 0 ? ChunkKind.UsageOnly : ChunkKind.Json;
         }
         catch (JsonException)
         {
@@ -87,7 +88,8 @@ internal static class ChunkScanner
         }
     }
 
-    private static void ScanChoices(ref Utf8JsonReader reader, Span<DeltaToken> tokens, ref int count)
+    // Returns the number of choices.
+    private static int ScanChoices(ref Utf8JsonReader reader, Span<DeltaToken> tokens, ref int count)
     {
         var position = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -135,6 +137,7 @@ internal static class ChunkScanner
             }
             position++;
         }
+        return position;
     }
 
     private static void ScanDelta(ref Utf8JsonReader reader, Span<DeltaToken> tokens, ref int count, int choice)

@@ -59,6 +59,7 @@ internal sealed class StreamRepairer : IDisposable
         _pendingField = null;
         _pendingEdit = -1;
         Errors = 0;
+        StripUsage = false;
         ChunksRepaired = 0;
         BytesRemoved = 0;
     }
@@ -80,6 +81,12 @@ internal sealed class StreamRepairer : IDisposable
     }
 
     public StreamState State => _state.State;
+
+    /// <summary>
+    /// Drop the usage-only chunk: set for a stream whose <c>stream_options.include_usage</c> the proxy added, so the
+    /// client gets the stream it asked for.
+    /// </summary>
+    public bool StripUsage { get; set; }
 
     /// <summary>Malformed frames seen.</summary>
     public int Errors { get; private set; }
@@ -112,6 +119,9 @@ internal sealed class StreamRepairer : IDisposable
                 _state.MoveTo(StreamState.Terminating, "received DONE");
                 output.Write(frame);
                 return FrameResult.Done;
+            case ChunkKind.UsageOnly when StripUsage:
+                // The proxy asked for usage the client did not: the counts stay here.
+                return FrameResult.Continue;
             case ChunkKind.Malformed:
                 Errors++;
                 _state.MoveTo(StreamState.Recovering, "malformed frame");

@@ -12,6 +12,7 @@ namespace QwenFastProxy.Upstream;
 internal readonly struct ChatRequestBody
 {
     private static readonly byte[] SystemRole = "\"system\""u8.ToArray();
+    private static readonly byte[] UsageOption = "\"stream_options\":{\"include_usage\":true},"u8.ToArray();
 
     private ChatRequestBody(int modelStart, int modelEnd, int objectStart, bool stream, string? model, bool hasModel, bool isKnownModel, BodyEdits? shaping)
     {
@@ -49,6 +50,9 @@ internal readonly struct ChatRequestBody
     /// <summary>The request-shaping rewrites this body needs, or null when it needs none (the usual case).</summary>
     public BodyEdits? Shaping { get; }
 
+    /// <summary>True when the shaping adds <c>stream_options.include_usage</c> the client did not ask for.</summary>
+    public bool ForcedUsage => Shaping?.ForcedUsage ?? false;
+
     /// <summary>Scans <paramref name="json"/>; false with a message when it is not a JSON object.</summary>
     /// <param name="json">The body.</param>
     /// <param name="body">What was found.</param>
@@ -73,6 +77,7 @@ internal readonly struct ChatRequestBody
             var isKnownModel = false;
             int modelStart = 0, modelEnd = 0;
             BodyEdits? edits = null;
+            var hasStreamOptions = false;
             // Dropped members go in runs: a run before a kept member is removed with its commas up to that member;
             // a run at the end, from the end of the last kept member (or the brace) on.
             int dropRunStart = -1, lastKeptEnd = -1, valueEnd = objectStart;
@@ -82,6 +87,7 @@ internal readonly struct ChatRequestBody
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
                 var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
+                hasStreamOptions |= !isModel && !isStream && !isMessages && reader.ValueTextEquals("stream_options"u8);
                 var drop = (shaping & RequestShaping.UnsupportedFields) != 0 && !isModel && !isStream && !isMessages && IsUnsupportedField(ref reader);
                 reader.Read();
                 if (drop)
@@ -131,6 +137,12 @@ internal readonly struct ChatRequestBody
             if (dropRunStart >= 0)
             {
                 (edits ??= new()).Add(lastKeptEnd >= 0 ? lastKeptEnd : objectStart, valueEnd, default);
+            }
+            if (stream && !hasStreamOptions && (shaping & RequestShaping.StreamUsage) != 0)
+            {
+                // First in the object, so it goes before every other edit; "stream" is always kept, hence the comma.
+                (edits ??= new()).InsertFirst(objectStart, UsageOption);
+                edits.ForcedUsage = true;
             }
             if (edits is not null)
             {
@@ -269,7 +281,13 @@ internal sealed class BodyEdits
     /// <summary>False when every top-level member is dropped (an inserted member then needs no comma).</summary>
     public bool KeptMembers { get; set; }
 
+    /// <summary>True when an edit adds <c>stream_options.include_usage</c>.</summary>
+    public bool ForcedUsage { get; set; }
+
     public void Add(int start, int end, ReadOnlyMemory<byte> replacement) => _items.Add(new(start, end, replacement));
+
+    /// <summary>Inserts <paramref name="insertion"/> at <paramref name="at"/>, ahead of every other edit.</summary>
+    public void InsertFirst(int at, ReadOnlyMemory<byte> insertion) => _items.Insert(0, new(at, at, insertion));
 
     /// <summary>Bytes <c>[Start, End)</c> become <see cref="Replacement"/>.</summary>
     public readonly record struct Edit(int Start, int End, ReadOnlyMemory<byte> Replacement);

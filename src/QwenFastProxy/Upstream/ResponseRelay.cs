@@ -70,6 +70,7 @@ internal sealed class ResponseRelay
             return await BodyRelay.RelayAsync(context, content, isEventStream, repairer: null, _readTimeout, exchange, _time).ConfigureAwait(false);
         }
         var repairer = _repairers.Get();
+        repairer.StripUsage = context.Upstream.StripUsage;
         try
         {
             var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, _readTimeout, exchange, _time).ConfigureAwait(false);

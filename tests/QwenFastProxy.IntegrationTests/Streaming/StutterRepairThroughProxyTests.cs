@@ -14,7 +14,8 @@ namespace QwenFastProxy.IntegrationTests.Streaming;
 /// </summary>
 public sealed class StutterRepairThroughProxyTests
 {
-    private const string StreamRequest = """{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"go"}]}""";
+    // Asks for usage itself, so every scripted frame (usage chunks included) is the client's to see.
+    private const string StreamRequest = """{"model":"qwen3-coder-plus","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"go"}]}""";
 
     public static TheoryData<string> Names() => StutterCorpus.Names();
 

@@ -382,7 +382,8 @@ public class OptionsLoaderTests
     [InlineData("on", RequestShaping.All)]
     [InlineData("OFF", RequestShaping.None)]
     [InlineData("developer-role", RequestShaping.DeveloperRole)]
-    [InlineData(" unsupported-fields , developer-role ", RequestShaping.All)]
+    [InlineData(" unsupported-fields , developer-role ", RequestShaping.DeveloperRole | RequestShaping.UnsupportedFields)]
+    [InlineData("developer-role,unsupported-fields,stream-usage", RequestShaping.All)]
     public void RequestShapingIsOnOffOrAListOfRules(string? value, RequestShaping expected)
     {
         var options = value is null ? Load() : Load(("REQUEST_SHAPING", value));
@@ -396,7 +397,7 @@ public class OptionsLoaderTests
         var error = Fails(null, ("REQUEST_SHAPING", "developer-role,strip-everything"));
 
         Assert.Contains("REQUEST_SHAPING", error, StringComparison.Ordinal);
-        Assert.Contains("developer-role and unsupported-fields", error, StringComparison.Ordinal);
+        Assert.Contains("developer-role, unsupported-fields and stream-usage", error, StringComparison.Ordinal);
     }
 
     [Fact]

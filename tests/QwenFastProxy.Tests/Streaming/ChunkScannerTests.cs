@@ -23,7 +23,7 @@ public sealed class ChunkScannerTests
     [Theory]
     [InlineData("""{"choices":[{"index":0,"delta":{"content":null}}]}""")]
     [InlineData("""{"choices":[{"index":0,"delta":{}}]}""")]
-    [InlineData("""{"choices":[],"usage":{"total_tokens":3}}""")]
+    [InlineData("""{"choices":[],"usage":null}""")]
     [InlineData("""{"choices":null}""")]
     [InlineData("""{"error":{"message":"boom"}}""")]
     [InlineData("""{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"content\":\"x\"}"}}]}}]}""")]
@@ -34,6 +34,14 @@ public sealed class ChunkScannerTests
         Assert.Equal(ChunkKind.Json, kind);
         Assert.Equal(0, count);
     }
+
+    [Theory]
+    [InlineData("""{"id":"x","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}""", "UsageOnly")]
+    [InlineData("""{"usage":{"total_tokens":3},"choices":null}""", "UsageOnly")]
+    [InlineData("""{"usage":{"total_tokens":3}}""", "UsageOnly")]
+    [InlineData("""{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"total_tokens":3}}""", "Json")] // usage on a choice chunk stays
+    public void AChunkOfUsageAloneIsRecognised(string json, string expected) =>
+        Assert.Equal(expected, ChunkScanner.Scan(Encoding.UTF8.GetBytes(json), new DeltaToken[ChunkScanner.MaxTokens], out _).ToString());
 
     [Theory]
     [InlineData("[DONE]", "Done")]

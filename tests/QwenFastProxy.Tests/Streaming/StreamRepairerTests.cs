@@ -187,4 +187,24 @@ public sealed class StreamRepairerTests
     }
 
     private static string Frame(string payload) => $"data: {payload}\n\n";
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void AUsageChunkTheClientDidNotAskForIsTakenOut(bool strip, bool expectUsage)
+    {
+        using var repairer = new StreamRepairer(new StreamRepairOptions(), new FakeTimeProvider()) { StripUsage = strip };
+        var output = new ArrayBufferWriter<byte>();
+        const string usage = """{"id":"x","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}""";
+
+        StreamRepairHarness.Feed(repairer, $"data: {StutterCorpus.Chunk(content: "Hi")}\n\n", output);
+        StreamRepairHarness.Feed(repairer, $"data: {StutterCorpus.Chunk(finish: "stop")}\n\n", output);
+        StreamRepairHarness.Feed(repairer, $"data: {usage}\n\n", output);
+        StreamRepairHarness.Feed(repairer, "data: [DONE]\n\n", output);
+
+        var body = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.Equal(expectUsage, body.Contains("\"usage\"", StringComparison.Ordinal));
+        Assert.Equal("Hi", ClientTranscript.Read(body).Text("0/content"));
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+    }
 }

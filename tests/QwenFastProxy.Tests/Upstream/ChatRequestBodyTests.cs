@@ -198,8 +198,8 @@ public sealed class ChatRequestBodyTests
     [Theory]
     [InlineData("""{"model":"m","messages":[{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}]}""",
         """{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}""")]
-    [InlineData("""{"messages":[{"content":"x","role":"developer"},{"role":"developer"}],"stream":true}""",
-        """{"messages":[{"content":"x","role":"system"},{"role":"system"}],"stream":true}""")]
+    [InlineData("""{"messages":[{"content":"x","role":"developer"},{"role":"developer"}],"stream":false}""",
+        """{"messages":[{"content":"x","role":"system"},{"role":"system"}],"stream":false}""")]
     [InlineData("""{"messages":[{"role":"\u0064eveloper"}]}""", """{"messages":[{"role":"system"}]}""")] // escaped, same word
     [InlineData("""{"messages":[{"role":"user","content":"role developer"},{"content":{"role":"developer"}}],"role":"developer"}""",
         """{"messages":[{"role":"user","content":"role developer"},{"content":{"role":"developer"}}],"role":"developer"}""")] // only a message's own role
@@ -226,7 +226,7 @@ public sealed class ChatRequestBodyTests
     [Fact]
     public void NothingToShapeMeansNoRewriteAtAll()
     {
-        Assert.True(ChatRequestBody.TryParse("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}"""u8, out var body, out _, RequestShaping.All));
+        Assert.True(ChatRequestBody.TryParse("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}"""u8, out var body, out _, RequestShaping.All));
 
         Assert.Null(body.Shaping);
     }
@@ -266,5 +266,42 @@ public sealed class ChatRequestBodyTests
         var shaped = Encoding.UTF8.GetString(buffer, 0, length);
         System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         return shaped;
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","stream":true,"messages":[]}""", """{"stream_options":{"include_usage":true},"model":"m","stream":true,"messages":[]}""")]
+    [InlineData("""{ "stream" : true }""", """{"stream_options":{"include_usage":true}, "stream" : true }""")]
+    [InlineData("""{"store":true,"stream":true}""", """{"stream_options":{"include_usage":true},"stream":true}""")]
+    public void AStreamWithoutStreamOptionsAsksForUsage(string json, string expected)
+    {
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _, RequestShaping.All));
+
+        Assert.True(body.ForcedUsage);
+        Assert.Equal(expected, Shape(json, RequestShaping.All));
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"include_usage":false}}""")] // the client's choice stands
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"include_usage":true}}""")]
+    [InlineData("""{"model":"m","stream":false}""")]
+    [InlineData("""{"model":"m"}""")]
+    public void OtherRequestsAreLeftAsTheyAre(string json)
+    {
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _, RequestShaping.All));
+
+        Assert.False(body.ForcedUsage);
+        Assert.Null(body.Shaping);
+    }
+
+    [Fact]
+    public void TheUsageRequestGoesWithTheModelInsertion()
+    {
+        const string json = """{"stream":true,"messages":[]}""";
+        Assert.True(ChatRequestBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _, RequestShaping.All));
+
+        var buffer = body.Rewrite(Encoding.UTF8.GetBytes(json), JsonEncodedText.Encode("qwen3-coder-plus"), out var length);
+
+        Assert.Equal("""{"model":"qwen3-coder-plus","stream_options":{"include_usage":true},"stream":true,"messages":[]}""", Encoding.UTF8.GetString(buffer, 0, length));
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 }
