@@ -30,6 +30,9 @@ public sealed record QwenPlan(string Name, string? OpenAiBaseUrl, string? Anthro
         new("custom", null, null, CodingAgentsOnly: false),
     ];
 
+    /// <summary>The host of the plan's endpoints; null for <c>custom</c>.</summary>
+    public string? Host { get; private init; }
+
     /// <summary>The accepted <c>QWEN_PLAN</c> values, for messages.</summary>
     public static string Names => string.Join(", ", All.Select(p => p.Name));
 
@@ -48,15 +51,12 @@ public sealed record QwenPlan(string Name, string? OpenAiBaseUrl, string? Anthro
     }
 
     /// <summary>The plan whose host serves <paramref name="baseUrl"/> (how a forced base is recognised), or null.</summary>
-    public static QwenPlan? ServingHost(string? baseUrl)
-    {
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri))
-        {
-            return null;
-        }
-        return All.FirstOrDefault(p => p.OpenAiBaseUrl is not null
-            && string.Equals(new Uri(p.OpenAiBaseUrl).Host, uri.Host, StringComparison.OrdinalIgnoreCase));
-    }
+    public static QwenPlan? ServingHost(string? baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? OfHost(uri.Host) : null;
+
+    /// <summary>The plan whose endpoints are on <paramref name="host"/> (case-insensitive), or null.</summary>
+    public static QwenPlan? OfHost(string host) =>
+        All.FirstOrDefault(p => string.Equals(p.Host, host, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// A start-up warning when <paramref name="apiKey"/> does not look like a key of this plan (the two mix-ups Qwen
@@ -80,5 +80,5 @@ public sealed record QwenPlan(string Name, string? OpenAiBaseUrl, string? Anthro
     }
 
     private static QwenPlan Hosted(string name, string origin, string openAiPath, bool codingAgentsOnly = false) =>
-        new(name, origin + openAiPath, origin + "/apps/anthropic", codingAgentsOnly);
+        new(name, origin + openAiPath, origin + "/apps/anthropic", codingAgentsOnly) { Host = new Uri(origin).Host };
 }

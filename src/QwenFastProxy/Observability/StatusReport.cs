@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using QwenFastProxy.Configuration;
 using QwenFastProxy.Resilience;
 
 namespace QwenFastProxy.Observability;
@@ -26,7 +27,7 @@ internal readonly record struct StatusReport(bool Ready, string? Reason, string 
         {
             json.WriteString("reason"u8, Reason);
         }
-        json.WriteString("version"u8, typeof(StatusReport).Assembly.GetName().Version?.ToString(3) ?? "0");
+        json.WriteString("version"u8, ProxyVersion.Text);
         json.WriteString("mode"u8, Mode);
         if (Plan is null)
         {

@@ -37,7 +37,7 @@ internal static class PlanErrorExplanations
 
     /// <summary>True for the upstream hosts of Coding Plan, whose keys (sk-sp-) work nowhere else and which take no other key.</summary>
     public static bool IsCodingPlanHost(string host) =>
-        QwenPlan.ServingHost("https://" + host + "/")?.CodingAgentsOnly == true;
+        QwenPlan.OfHost(host)?.CodingAgentsOnly == true;
 
     /// <summary>The proxy's answer for an upstream error worth explaining; false to relay the upstream's answer as it is.</summary>
     /// <param name="host">The host the request went to (decides what a refused key means).</param>

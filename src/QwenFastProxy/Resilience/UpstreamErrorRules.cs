@@ -73,6 +73,23 @@ internal static class UpstreamErrorRules
         return false;
     }
 
+    // The official Qwen Code client's markers of a refused token in an error message, lower case.
+    private static readonly byte[][] TokenRefusalMarkers =
+        [.. new[] { "unauthorized", "forbidden", "invalid api key", "invalid access token", "token expired" }.Select(Encoding.ASCII.GetBytes)];
+
+    /// <summary>True when an error body words a refused token as the official client recognises it (a 400 may).</summary>
+    public static bool SaysTokenRefused(ReadOnlySpan<byte> body)
+    {
+        foreach (var marker in TokenRefusalMarkers)
+        {
+            if (ContainsIgnoreCase(body, marker))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>True when one of the statuses of the table's rows: only these answers need their body read.</summary>
     public static bool Covers(int status) => status is 400 or 401 or 403 or 404 or 405 or 429;
 

@@ -171,8 +171,12 @@ internal readonly struct ChatRequestBody
     /// </summary>
     public byte[] Rewrite(ReadOnlySpan<byte> json, JsonEncodedText? model, out int length)
     {
-        var edits = Shaping?.Items ?? [];
-        var grows = edits.Sum(e => e.Replacement.Length) + (model is { } m ? m.EncodedUtf8Bytes.Length + "\"model\":\"\",".Length : 0);
+        var edits = Shaping is null ? default : Shaping.Items;
+        var grows = model is { } m ? m.EncodedUtf8Bytes.Length + "\"model\":\"\",".Length : 0;
+        foreach (var edit in edits)
+        {
+            grows += edit.Replacement.Length;
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(json.Length + grows);
         var span = buffer.AsSpan();
         var at = 0;
@@ -192,27 +196,29 @@ internal readonly struct ChatRequestBody
                 span[at++] = (byte)',';
             }
         }
-        var modelPending = model is not null && HasModel;
+        // A replaced model value is one more edit, taken in its place among the shaping edits.
+        var modelStart = model is not null && HasModel ? ModelTokenStart : int.MaxValue;
+        var modelEnd = ModelTokenEnd;
+        void ReplaceModelBefore(int limit, ReadOnlySpan<byte> source, Span<byte> target, JsonEncodedText value)
+        {
+            if (modelStart < limit)
+            {
+                CopyTo(modelStart, source, target);
+                at += WriteModel(target[at..], value, withName: false);
+                from = modelEnd;
+                modelStart = int.MaxValue;
+            }
+        }
+        var replacement = model.GetValueOrDefault();
         foreach (var edit in edits)
         {
-            if (modelPending && ModelTokenStart < edit.Start)
-            {
-                CopyTo(ModelTokenStart, json, span);
-                at += WriteModel(span[at..], model!.Value, withName: false);
-                from = ModelTokenEnd;
-                modelPending = false;
-            }
+            ReplaceModelBefore(edit.Start, json, span, replacement);
             CopyTo(edit.Start, json, span);
             edit.Replacement.Span.CopyTo(span[at..]);
             at += edit.Replacement.Length;
             from = edit.End;
         }
-        if (modelPending)
-        {
-            CopyTo(ModelTokenStart, json, span);
-            at += WriteModel(span[at..], model!.Value, withName: false);
-            from = ModelTokenEnd;
-        }
+        ReplaceModelBefore(json.Length, json, span, replacement);
         CopyTo(json.Length, json, span);
         length = at;
         return buffer;
@@ -276,7 +282,7 @@ internal sealed class BodyEdits
     private readonly List<Edit> _items = new(2);
 
     /// <summary>The edits, by position.</summary>
-    public IReadOnlyList<Edit> Items => _items;
+    public ReadOnlySpan<Edit> Items => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_items);
 
     /// <summary>False when every top-level member is dropped (an inserted member then needs no comma).</summary>
     public bool KeptMembers { get; set; }

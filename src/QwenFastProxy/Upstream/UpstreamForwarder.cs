@@ -28,9 +28,6 @@ internal sealed class UpstreamForwarder
     // Error bodies worth reading for Qwen's token wording are small; larger ones are not auth errors.
     private const long MaxInspectedErrorBytes = 16 * 1024;
 
-    // The official Qwen Code client's markers of a refused token in an error message, lower case.
-    private static readonly string[] TokenRefusalMarkers =
-        ["unauthorized", "forbidden", "invalid api key", "invalid access token", "token expired"];
 
     private readonly HttpMessageInvoker _client;
     private readonly IUpstreamCredentials _credentials;
@@ -355,16 +352,8 @@ internal sealed class UpstreamForwarder
                 return true;
             case 403:
                 return outcome == UpstreamOutcome.AuthRejected;
-            case 400 when !errorBody.IsEmpty:
-                var text = Encoding.UTF8.GetString(errorBody);
-                foreach (var marker in TokenRefusalMarkers)
-                {
-                    if (text.Contains(marker, StringComparison.OrdinalIgnoreCase))
-                    {
-                        return true;
-                    }
-                }
-                return false;
+            case 400:
+                return UpstreamErrorRules.SaysTokenRefused(errorBody);
             default:
                 return false;
         }

@@ -14,7 +14,7 @@ namespace QwenFastProxy.Upstream;
 internal sealed class UpstreamIdentity
 {
     /// <summary>The proxy's own name and version.</summary>
-    public static readonly string ProxyUserAgent = "QwenFastProxy/" + (typeof(UpstreamIdentity).Assembly.GetName().Version?.ToString(3) ?? "0");
+    public static readonly string ProxyUserAgent = "QwenFastProxy/" + ProxyVersion.Text;
 
     private readonly string _userAgent;
     private readonly bool _forwardClients;
