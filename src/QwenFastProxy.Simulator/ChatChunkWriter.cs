@@ -112,12 +112,12 @@ internal sealed class ChatChunkWriter : IDisposable
     }
 
     /// <summary>The <c>stream_options.include_usage</c> chunk: <c>choices: []</c> plus usage.</summary>
-    public ValueTask WriteUsageAsync(int promptTokens, int completionTokens)
+    public ValueTask WriteUsageAsync(int promptTokens, int completionTokens, int cachedTokens)
     {
         BeginFrame();
         _json.WriteStartArray("choices"u8);
         _json.WriteEndArray();
-        ChatCompletionEndpoint.WriteUsage(_json, promptTokens, completionTokens);
+        ChatCompletionEndpoint.WriteUsage(_json, promptTokens, completionTokens, cachedTokens);
         _json.WriteEndObject();
         return EndFrameAsync();
     }

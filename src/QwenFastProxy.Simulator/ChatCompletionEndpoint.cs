@@ -38,7 +38,8 @@ internal static class ChatCompletionEndpoint
             SimulatorIds.UnixNow(),
             request!,
             request!.ToolName is null ? options.ResponseText : null,
-            request.ToolName is null ? null : state.Ids.NextToolCallId());
+            request.ToolName is null ? null : state.Ids.NextToolCallId(),
+            options.CachedTokens);
 
         // A slow upstream: nothing, not even the status line, until the delay has passed.
         var responseDelay = options.ResponseDelay;
@@ -63,12 +64,16 @@ internal static class ChatCompletionEndpoint
             : await WriteWholeAsync(context, answer).ConfigureAwait(false);
     }
 
-    internal static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens)
+    internal static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens, int cachedTokens)
     {
         json.WriteStartObject("usage"u8);
         json.WriteNumber("prompt_tokens"u8, promptTokens);
         json.WriteNumber("completion_tokens"u8, completionTokens);
         json.WriteNumber("total_tokens"u8, promptTokens + completionTokens);
+        // DashScope reports context-cache hits here; clients and the proxy's usage ledger read it.
+        json.WriteStartObject("prompt_tokens_details"u8);
+        json.WriteNumber("cached_tokens"u8, cachedTokens);
+        json.WriteEndObject();
         json.WriteEndObject();
     }
 
@@ -108,7 +113,7 @@ internal static class ChatCompletionEndpoint
         json.WriteString("finish_reason"u8, answer.FinishReason);
         json.WriteEndObject();
         json.WriteEndArray();
-        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens);
+        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens);
         json.WriteEndObject();
         return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
     }
@@ -167,7 +172,7 @@ internal static class ChatCompletionEndpoint
         await writer.WriteFinishAsync(answer.FinishReason).ConfigureAwait(false);
         if (answer.Request.IncludeUsage)
         {
-            await writer.WriteUsageAsync(answer.PromptTokens, answer.CompletionTokens).ConfigureAwait(false);
+            await writer.WriteUsageAsync(answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens).ConfigureAwait(false);
         }
 
         return await writer.WriteDoneAsync().ConfigureAwait(false);
@@ -177,7 +182,7 @@ internal static class ChatCompletionEndpoint
         delay > TimeSpan.Zero ? Task.Delay(delay, aborted) : Task.CompletedTask;
 
     /// <summary>One answer, fixed before the first byte is written.</summary>
-    private sealed class Answer(string id, long created, ChatRequest request, string? text, string? toolCallId)
+    private sealed class Answer(string id, long created, ChatRequest request, string? text, string? toolCallId, int cachedTokens)
     {
         public string Id { get; } = id;
 
@@ -193,6 +198,9 @@ internal static class ChatCompletionEndpoint
         public string FinishReason => Text is null ? "tool_calls" : "stop";
 
         public int PromptTokens => DeterministicText.EstimateTokens(Request.PromptCharacters);
+
+        /// <summary>Tokens served from the context cache: the configured count, never more than the prompt.</summary>
+        public int CachedTokens => Math.Min(cachedTokens, PromptTokens);
 
         public int CompletionTokens => DeterministicText.EstimateTokens(
             Text?.Length ?? Request.ToolName!.Length + DeterministicText.ToolArguments.Length);

@@ -20,6 +20,7 @@ public sealed class SimulatorOptions
     private string? _requiredBearerToken;
     private volatile bool _recordRequests = true;
     private string _responseText = DefaultResponseText;
+    private int _cachedTokens;
     private int _cumulativeChunks;
     private IReadOnlyList<string>? _scriptedStream;
     private Func<int, CancellationToken, Task>? _scriptGate;
@@ -119,6 +120,17 @@ public sealed class SimulatorOptions
         {
             ArgumentNullException.ThrowIfNull(value);
             Volatile.Write(ref _responseText, value);
+        }
+    }
+
+    /// <summary>Prompt tokens every answer reports as served from the context cache (capped at the prompt).</summary>
+    public int CachedTokens
+    {
+        get => Volatile.Read(ref _cachedTokens);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref _cachedTokens, value);
         }
     }
 }
