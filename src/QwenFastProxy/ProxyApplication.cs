@@ -37,6 +37,10 @@ public sealed class ProxyApplication : IDisposable
         _upstreamClient = UpstreamClientFactory.Create(options.IdleConnTimeout, ConnectTimeout);
         Circuit = new CircuitBreaker(options.CircuitBreakerFailures, options.CircuitBreakerReset, time);
         Metrics = new ProxyMetrics(Circuit, credentials);
+        Usage = new UsageLedger(
+            options.StateDir is null ? null : Path.Combine(options.StateDir, UsageFile.FileName),
+            time ?? TimeProvider.System,
+            loggerFactory.CreateLogger("QwenFastProxy.Usage"));
         var circuitLogger = loggerFactory.CreateLogger("QwenFastProxy.Resilience");
         var resetSeconds = options.CircuitBreakerReset.TotalSeconds;
         Circuit.StateChanged += change =>
@@ -77,10 +81,11 @@ public sealed class ProxyApplication : IDisposable
             options.ModelAliases,
             options.ApiKeyMode
                 ? new ModelListCache(_upstreamClient, credentials, upstreamBaseUrl, UpstreamIdentity.For(options, upstreamBaseUrl).OwnUserAgent, time ?? TimeProvider.System)
-                : null);
+                : null,
+            Usage);
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
             options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
-        ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics), time), Metrics);
+        ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics, Usage), time), Metrics);
     }
 
     /// <summary>The settings the proxy runs with.</summary>
@@ -92,6 +97,9 @@ public sealed class ProxyApplication : IDisposable
     /// <summary>The proxy's figures (the <c>QwenFastProxy</c> meter, <c>/metrics</c>, <c>/status.json</c>).</summary>
     public ProxyMetrics Metrics { get; }
 
+    /// <summary>Usage per client key and model (<c>/usage</c>), persisted under STATE_DIR.</summary>
+    internal UsageLedger Usage { get; }
+
     /// <summary>The upstream API base requests go to.</summary>
     public string UpstreamBaseUrl { get; }
 
@@ -101,6 +109,7 @@ public sealed class ProxyApplication : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Usage.Dispose(); // writes the rows still queued
         _upstreamClient.Dispose();
         Metrics.Dispose();
     }

@@ -15,6 +15,7 @@ internal static class EnvironmentVariables
     public const string StreamingBufferSize = "STREAMING_BUFFER_SIZE";
     public const string Host = "HOST";
     public const string CredsPath = "QWEN_CREDS_PATH";
+    public const string StateDir = "STATE_DIR";
     public const string OAuthBaseUrl = "QWEN_OAUTH_BASE_URL";
     public const string ApiBaseUrl = "QWEN_API_BASE_URL";
     public const string ApiKey = "QWEN_API_KEY";
@@ -32,7 +33,7 @@ internal static class EnvironmentVariables
     public const string MaxRequestBodyBytes = "MAX_REQUEST_BODY_BYTES";
     public const string MaxRequestHeaderBytes = "MAX_REQUEST_HEADER_BYTES";
 
-    /// <summary>Used only to expand <c>~</c> in <see cref="CredsPath"/>.</summary>
+    /// <summary>Used only to expand <c>~</c> in <see cref="CredsPath"/> and <see cref="StateDir"/>.</summary>
     public const string Home = "HOME";
 
     /// <summary>Every variable with its meaning, in the order help and the start-up log list them.</summary>
@@ -50,6 +51,7 @@ internal static class EnvironmentVariables
         new(StreamingBufferSize, "smart-buffer flush threshold, bytes (256..1048576)"),
         new(Host, "listen address: an IP address or localhost"),
         new(CredsPath, "saved OAuth credentials"),
+        new(StateDir, "the proxy's own state (usage.csv: usage per client key and model); --demo keeps it in memory unless set"),
         new(OAuthBaseUrl, "OAuth server"),
         new(ApiBaseUrl, "force the upstream API base (else credentials' resource_url or the mode's default)"),
         new(ApiKey, "API-key mode: no OAuth, this key is sent upstream"),

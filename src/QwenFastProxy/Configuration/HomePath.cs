@@ -6,6 +6,9 @@ internal static class HomePath
     /// <summary>The credentials file of the Go proxy this one replaces (kept so its users keep their login), relative to the home folder.</summary>
     public const string DefaultCredsRelative = "~/.qwen/qwenproxy_creds.json";
 
+    /// <summary>The proxy's own state folder when STATE_DIR is not set.</summary>
+    public const string DefaultStateDirRelative = "~/.qwenfastproxy";
+
     /// <summary><paramref name="home"/> (the <c>HOME</c> variable) if set, else the OS's profile folder.</summary>
     public static string Resolve(string? home) =>
         string.IsNullOrWhiteSpace(home) ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) : home;

@@ -40,6 +40,7 @@ public static class OptionsLoader
             StreamingBufferSize = env.Integer(
                 Names.StreamingBufferSize, defaults.StreamingBufferSize, OptionLimits.MinStreamingBufferSize, OptionLimits.MaxStreamingBufferSize),
             CredsPath = ReadCredsPath(env, home, defaults.CredsPath),
+            StateDir = ReadStateDir(env, home, overrides.Demo),
             OAuthBaseUrl = ReadOAuthBaseUrl(env, defaults.OAuthBaseUrl),
             ApiBaseUrl = ReadApiBaseUrl(env),
             ApiKey = ReadApiKey(env),
@@ -144,6 +145,33 @@ public static class OptionsLoader
         {
             env.Fail(ValueText.Invalid(Names.CredsPath, raw, expected));
             return fallback;
+        }
+    }
+
+    /// <summary>The folder given, else <c>~/.qwenfastproxy</c>; a demo without one keeps no state on disk.</summary>
+    private static string? ReadStateDir(SettingReader env, string? home, bool demo)
+    {
+        string? raw = env.Text(Names.StateDir);
+        if (raw is null)
+        {
+            return demo ? null : Path.GetFullPath(HomePath.Expand(HomePath.DefaultStateDirRelative, home));
+        }
+
+        const string expected = "expected a folder path (a leading ~ means the home folder)";
+        if (raw.Contains('\0', StringComparison.Ordinal))
+        {
+            env.Fail(ValueText.Invalid(Names.StateDir, raw, expected));
+            return null;
+        }
+
+        try
+        {
+            return Path.GetFullPath(HomePath.Expand(raw, home));
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            env.Fail(ValueText.Invalid(Names.StateDir, raw, expected));
+            return null;
         }
     }
 

@@ -48,6 +48,12 @@ public sealed record ProxyOptions
     /// <summary>Saved OAuth credentials (<c>QWEN_CREDS_PATH</c>), <c>~</c> expanded.</summary>
     public string CredsPath { get; init; } = HomePath.DefaultCredsPath(Environment.GetEnvironmentVariable(Names.Home));
 
+    /// <summary>
+    /// The proxy's own state folder (<c>STATE_DIR</c>, <c>~/.qwenfastproxy</c> when loaded from the environment
+    /// outside <c>--demo</c>): the usage file lives there. Null keeps usage in memory only.
+    /// </summary>
+    public string? StateDir { get; init; }
+
     /// <summary>OAuth server, without a trailing slash (<c>QWEN_OAUTH_BASE_URL</c>).</summary>
     public string OAuthBaseUrl { get; init; } = "https://chat.qwen.ai";
 
@@ -166,6 +172,7 @@ public sealed record ProxyOptions
         yield return new(Names.StreamingBufferSize, Number(StreamingBufferSize));
         yield return new(Names.Host, Host);
         yield return new(Names.CredsPath, CredsPath);
+        yield return new(Names.StateDir, StateDir ?? "unset (usage kept in memory)");
         yield return new(Names.OAuthBaseUrl, OAuthBaseUrl);
         yield return new(Names.ApiBaseUrl, ApiBaseUrl ?? "unset");
         yield return new(Names.ApiKey, ApiKey is null ? "unset" : "set");

@@ -34,6 +34,9 @@ internal static class ProxyErrors
     /// <summary>400: a chat body that is not one JSON object.</summary>
     public static HttpError InvalidBody(string detail) => new(400, detail, "invalid_request_body");
 
+    /// <summary>A query parameter the endpoint does not take, or a value it cannot read.</summary>
+    public static HttpError InvalidQuery(string detail) => new(400, detail, "invalid_query");
+
     // ---------------------------------------------------------------- upstream credentials
 
     /// <summary>503: the access token expired and its refresh failed a moment ago.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using QwenFastProxy.Buffers;
 
 namespace QwenFastProxy.Http;
 
@@ -36,6 +37,15 @@ internal sealed class RequestContext
     /// <summary>What the access log records of a forwarded request; untouched for requests the proxy answers itself.</summary>
     internal UpstreamRecord Upstream;
 
+    /// <summary>
+    /// Who the client is for the usage ledger: the label of the PROXY_API_KEYS key it presented, or the open proxy's
+    /// label; null until the key gate let it in.
+    /// </summary>
+    internal string? ClientKey;
+
+    /// <summary>The end of a non-streamed answer's body, where its usage is read; made on first use, kept for the connection.</summary>
+    internal BodyTail ResponseTail => _responseTail ??= new BodyTail();
+
     // The access log's strings, decoded once per connection while they stay the same (fields: mutable structs).
     internal RememberedString LoggedPath;
     internal RememberedString LoggedUserAgent;
@@ -48,6 +58,7 @@ internal sealed class RequestContext
     internal ReusableTimeout ReadTimeout { get; } = new();
 
     private RequestRoute? _route;
+    private BodyTail? _responseTail;
 
     internal void Reset(CancellationToken aborted)
     {
@@ -55,6 +66,7 @@ internal sealed class RequestContext
         StartTimestamp = Stopwatch.GetTimestamp();
         _route = null;
         Upstream = default;
+        ClientKey = null;
     }
 
     /// <summary>Frees what the connection kept between requests, when it closes.</summary>
@@ -85,4 +97,7 @@ internal struct UpstreamRecord
 
     /// <summary>Bytes of repeated text the stutter repair kept from the client.</summary>
     public long BytesRemoved;
+
+    /// <summary>The token counts the upstream reported, when the relay could read them.</summary>
+    public TokenUsage? Usage;
 }

@@ -29,6 +29,9 @@ public enum RequestRoute : byte
 
     /// <summary><c>/status.json</c>: the status page's figures.</summary>
     StatusJson,
+
+    /// <summary><c>/usage</c>: usage per client key and model.</summary>
+    Usage,
 }
 
 /// <summary>The proxy's endpoint table: paths compared as bytes, the query string not part of them.</summary>
@@ -48,6 +51,7 @@ internal static class RequestRoutes
             : path.SequenceEqual("/metrics"u8) ? RequestRoute.Metrics
             : path.SequenceEqual("/"u8) || path.SequenceEqual("/status"u8) ? RequestRoute.StatusPage
             : path.SequenceEqual("/status.json"u8) ? RequestRoute.StatusJson
+            : path.SequenceEqual("/usage"u8) ? RequestRoute.Usage
             : RequestRoute.NotFound;
     }
 }

@@ -15,13 +15,22 @@ internal sealed class AccessLog : IAccessLog
 {
     private readonly ILogger _logger;
     private readonly ProxyMetrics? _metrics;
+    private readonly UsageLedger? _usage;
 
-    /// <summary>Logs under the category <c>QwenFastProxy.Access</c>, and counts every exchange in <paramref name="metrics"/> when given.</summary>
-    public AccessLog(ILoggerFactory loggerFactory, ProxyMetrics? metrics = null)
+    /// <summary>
+    /// Logs under the category <c>QwenFastProxy.Access</c>, counts every exchange in <paramref name="metrics"/> and
+    /// every model request in <paramref name="usage"/> when given.
+    /// </summary>
+    public AccessLog(ILoggerFactory loggerFactory, ProxyMetrics? metrics = null, UsageLedger? usage = null)
     {
         _logger = loggerFactory.CreateLogger("QwenFastProxy.Access");
         _metrics = metrics;
+        _usage = usage;
     }
+
+    // What the usage ledger counts: requests for a model answer that passed the key gate.
+    private static bool IsModelRequest(RequestContext context) =>
+        context.Route == RequestRoute.Chat && context.Request.Method == HttpMethodKind.Post;
 
     /// <inheritdoc />
     public void RequestCompleted(RequestContext context)
@@ -40,6 +49,10 @@ internal sealed class AccessLog : IAccessLog
             {
                 _logger.RequestRefused(MethodName(request), Encoding.ASCII.GetString(request.Path), error.Status, error.Code, error.Message);
             }
+        }
+        if (_usage is not null && context.ClientKey is { } key && IsModelRequest(context))
+        {
+            _usage.Record(key, context.Upstream.Model, response.StatusCode, response.StatusCode >= 400 || response.Error is not null, context.Upstream.Usage);
         }
         var logging = _logger.IsEnabled(LogLevel.Information);
         if (!logging && _metrics is null)

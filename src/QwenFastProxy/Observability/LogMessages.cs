@@ -27,4 +27,13 @@ internal static partial class LogMessages
 
     [ZLoggerMessage(LogLevel.Information, "circuit breaker {from} -> {to}")]
     public static partial void CircuitChanged(this ILogger logger, QwenFastProxy.Resilience.CircuitState from, QwenFastProxy.Resilience.CircuitState to);
+
+    [ZLoggerMessage(LogLevel.Warning, "usage file {path}: {skipped} unreadable line(s) skipped")]
+    public static partial void UsageLinesSkipped(this ILogger logger, string path, int skipped);
+
+    [ZLoggerMessage(LogLevel.Error, "usage file {path} could not be {action} ({message}); {rows} row(s) kept in memory and retried")]
+    public static partial void UsageFileFailed(this ILogger logger, string path, string action, string message, int rows);
+
+    [ZLoggerMessage(LogLevel.Error, "usage file {path}: {rows} row(s) given up after the file stayed unwritable; /usage still counts them until restart")]
+    public static partial void UsageRowsDropped(this ILogger logger, string path, int rows);
 }

@@ -34,6 +34,9 @@ internal static class PrometheusExposition
     private static readonly byte[] CollectionsHeader = Header("qwenfastproxy_gc_collections_total", "counter", "Garbage collections since start, by generation.");
     private static readonly byte[][] CollectionSamples = [.. Enumerable.Range(0, 3).Select(g => Encoding.UTF8.GetBytes($"qwenfastproxy_gc_collections_total{{generation=\"{g}\"}} "))];
     private static readonly byte[] HeapBlock = Header("qwenfastproxy_gc_heap_bytes", "gauge", "Managed heap size after the last collection.", sample: true);
+    private static readonly byte[] UsageRequestsHeader = Header("qwenfastproxy_usage_requests_total", "counter", "Model requests since start, by client key label and model.");
+    private static readonly byte[] UsageErrorsHeader = Header("qwenfastproxy_usage_errors_total", "counter", "Model requests that failed since start, by client key label and model.");
+    private static readonly byte[] UsageTokensHeader = Header("qwenfastproxy_usage_tokens_total", "counter", "Tokens the upstream reported since start, by client key label, model and type (prompt includes cached, completion includes reasoning).");
     private static readonly HistogramNames Ttfb = new("qwenfastproxy_time_to_first_byte_seconds", "Time from the complete request head to the first response byte.", ProxyMetrics.TimeToFirstByteBounds);
     private static readonly HistogramNames Duration = new("qwenfastproxy_request_duration_seconds", "Time from the complete request head to the end of the response.", ProxyMetrics.DurationBounds);
 
@@ -41,7 +44,8 @@ internal static class PrometheusExposition
     /// <param name="output">Where the text goes.</param>
     /// <param name="metrics">The figures.</param>
     /// <param name="ready">Readiness as <c>/readyz</c> reports it.</param>
-    public static void Write(IBufferWriter<byte> output, ProxyMetrics metrics, bool ready)
+    /// <param name="usage">Usage per client key and model, when the proxy keeps it.</param>
+    public static void Write(IBufferWriter<byte> output, ProxyMetrics metrics, bool ready, UsageLedger? usage = null)
     {
         output.Write(RequestsHeader);
         for (var i = 0; i < RequestSamples.Length; i++)
@@ -74,6 +78,41 @@ internal static class PrometheusExposition
         Sample(output, HeapBlock, GC.GetGCMemoryInfo().HeapSizeBytes);
         WriteHistogram(output, Ttfb, metrics.TimeToFirstByte);
         WriteHistogram(output, Duration, metrics.Duration);
+        if (usage is not null)
+        {
+            WriteUsage(output, usage.SinceStart());
+        }
+    }
+
+    // Labelled by key and model, so built per scrape: a cold path, and the label sets are bounded by the ledger.
+    private static void WriteUsage(IBufferWriter<byte> output, List<UsageRow> rows)
+    {
+        output.Write(UsageRequestsHeader);
+        foreach (var row in rows)
+        {
+            UsageSample(output, "qwenfastproxy_usage_requests_total", row, type: null, row.Totals.Requests);
+        }
+        output.Write(UsageErrorsHeader);
+        foreach (var row in rows)
+        {
+            UsageSample(output, "qwenfastproxy_usage_errors_total", row, type: null, row.Totals.Errors);
+        }
+        output.Write(UsageTokensHeader);
+        foreach (var row in rows)
+        {
+            UsageSample(output, "qwenfastproxy_usage_tokens_total", row, "prompt", row.Totals.PromptTokens);
+            UsageSample(output, "qwenfastproxy_usage_tokens_total", row, "completion", row.Totals.CompletionTokens);
+            UsageSample(output, "qwenfastproxy_usage_tokens_total", row, "cached", row.Totals.CachedTokens);
+            UsageSample(output, "qwenfastproxy_usage_tokens_total", row, "reasoning", row.Totals.ReasoningTokens);
+        }
+    }
+
+    private static void UsageSample(IBufferWriter<byte> output, string name, UsageRow row, string? type, long value)
+    {
+        var labels = type is null
+            ? $"{name}{{key=\"{EscapeLabelValue(row.Key!)}\",model=\"{EscapeLabelValue(row.Model!)}\"}} "
+            : $"{name}{{key=\"{EscapeLabelValue(row.Key!)}\",model=\"{EscapeLabelValue(row.Model!)}\",type=\"{type}\"}} ";
+        Sample(output, Encoding.UTF8.GetBytes(labels), value);
     }
 
     /// <summary>Escapes a label value: backslash, double quote and line feed (the format's three escapes).</summary>

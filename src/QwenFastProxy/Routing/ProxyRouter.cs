@@ -27,6 +27,7 @@ internal sealed class ProxyRouter : IRequestHandler
     private readonly DateTimeOffset _startedAt;
     private readonly string? _plan;
     private readonly ModelListCache? _models;
+    private readonly UsageLedger? _usage;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -41,8 +42,10 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="shaping">Chat request rewrites (REQUEST_SHAPING).</param>
     /// <param name="aliases">Model names sent as other models (MODEL_ALIASES).</param>
     /// <param name="models">The upstream's model list (API-key mode), or null to answer from the local list.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null, ModelListCache? models = null)
+    /// <param name="usage">Usage per client key and model (<c>/usage</c>, <c>/metrics</c>); null serves no <c>/usage</c>.</param>
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null, ModelListCache? models = null, UsageLedger? usage = null)
     {
+        _usage = usage;
         _models = models;
         _plan = plan;
         _circuit = circuit;
@@ -85,11 +88,12 @@ internal sealed class ProxyRouter : IRequestHandler
         }
         // PROXY_API_KEYS guards everything else, readiness and unknown paths included: whoever can reach the
         // proxy without a key learns nothing about it.
-        if (!_gate.Allows(request.Headers))
+        if (!_gate.TryAdmit(request.Headers, out var clientKey))
         {
             response.WriteError(ProxyErrors.MissingClientKey);
             return ValueTask.CompletedTask;
         }
+        context.ClientKey = clientKey;
         switch (route)
         {
             case RequestRoute.Ready:
@@ -103,7 +107,7 @@ internal sealed class ProxyRouter : IRequestHandler
                 if (IsGet(context))
                 {
                     var body = new ArrayBufferWriter<byte>(8 * 1024);
-                    PrometheusExposition.Write(body, _metrics, IsReady(out _));
+                    PrometheusExposition.Write(body, _metrics, IsReady(out _), _usage);
                     response.WriteComplete(200, PrometheusExposition.ContentTypeHeader, body.WrittenSpan);
                 }
                 return ValueTask.CompletedTask;
@@ -113,6 +117,8 @@ internal sealed class ProxyRouter : IRequestHandler
                     WriteStatus(response, _metrics);
                 }
                 return ValueTask.CompletedTask;
+            case RequestRoute.Usage when _usage is not null:
+                return IsGet(context) ? UsageEndpoint.ServeAsync(context, _usage) : ValueTask.CompletedTask;
             case RequestRoute.Chat:
                 if (request.Method != HttpMethodKind.Post)
                 {

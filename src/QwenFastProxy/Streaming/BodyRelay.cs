@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using QwenFastProxy.Buffers;
 using QwenFastProxy.Http;
 
 namespace QwenFastProxy.Streaming;
@@ -23,12 +24,13 @@ internal static class BodyRelay
     /// <param name="content">The upstream body.</param>
     /// <param name="isEventStream">The body is server-sent events.</param>
     /// <param name="repairer">Repairs the events frame by frame; null relays the bytes untouched.</param>
+    /// <param name="tail">Keeps the last bytes of an untouched body (where a non-streamed answer's usage is); null keeps none.</param>
     /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
     /// <param name="exchange">Cancelled when the client leaves or the exchange's overall timeout passes.</param>
     /// <param name="time">Clock of the repair's hold bound.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<RelayResult> RelayAsync(
-        RequestContext context, HttpContent content, bool isEventStream, StreamRepairer? repairer, TimeSpan readTimeout, CancellationTokenSource exchange, TimeProvider time)
+        RequestContext context, HttpContent content, bool isEventStream, StreamRepairer? repairer, BodyTail? tail, TimeSpan readTimeout, CancellationTokenSource exchange, TimeProvider time)
     {
         var output = context.Response;
         // The silence between reads, and the exchange's own end (its deadline, the client leaving).
@@ -43,7 +45,7 @@ internal static class BodyRelay
             {
                 silence.CancelAfter(readTimeout);
                 var end = frames is null
-                    ? await CopyOnceAsync(upstream, output, isEventStream, silence.Token).ConfigureAwait(false)
+                    ? await CopyOnceAsync(upstream, output, isEventStream, tail, silence.Token).ConfigureAwait(false)
                     : await RepairOnceAsync(frames, repairer!, output, time, silence.Token, context.Aborted).ConfigureAwait(false);
                 if (end == BodyEnd.Malformed)
                 {
@@ -100,7 +102,7 @@ internal static class BodyRelay
 
     /// <summary>One upstream read straight into the client's output buffer.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyEnd> CopyOnceAsync(Stream upstream, ResponseOutput output, bool isEventStream, CancellationToken silence)
+    private static async ValueTask<BodyEnd> CopyOnceAsync(Stream upstream, ResponseOutput output, bool isEventStream, BodyTail? tail, CancellationToken silence)
     {
         if (isEventStream)
         {
@@ -113,6 +115,7 @@ internal static class BodyRelay
         {
             return BodyEnd.Done;
         }
+        tail?.Append(memory.Span[..read]);
         output.CommitBody(read);
         return BodyEnd.NotYet;
     }

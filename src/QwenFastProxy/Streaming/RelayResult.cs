@@ -1,3 +1,5 @@
+using QwenFastProxy.Http;
+
 namespace QwenFastProxy.Streaming;
 
 /// <summary>How a relayed response body ended.</summary>
@@ -22,8 +24,11 @@ internal enum RelayStatus : byte
     UpstreamMalformed,
 }
 
-/// <summary>The end of one relayed body: how it ended, the body bytes the client was given, and what the stutter repair removed.</summary>
-internal readonly record struct RelayResult(RelayStatus Status, long Bytes, int ChunksRepaired = 0, long BytesRemoved = 0)
+/// <summary>
+/// The end of one relayed body: how it ended, the body bytes the client was given, what the stutter repair removed,
+/// and the token counts the upstream reported in it (null when it reported none the relay could read).
+/// </summary>
+internal readonly record struct RelayResult(RelayStatus Status, long Bytes, int ChunksRepaired = 0, long BytesRemoved = 0, TokenUsage? Usage = null)
 {
     /// <summary>True when the upstream is to blame for the end (it fell silent, broke or sent garbage).</summary>
     public bool UpstreamFailed => Status is RelayStatus.UpstreamSilent or RelayStatus.UpstreamBroke or RelayStatus.UpstreamMalformed;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using QwenFastProxy.Buffers;
+using QwenFastProxy.Http;
 
 namespace QwenFastProxy.Streaming;
 
@@ -62,6 +63,7 @@ internal sealed class StreamRepairer : IDisposable
         StripUsage = false;
         ChunksRepaired = 0;
         BytesRemoved = 0;
+        Usage = null;
     }
 
     /// <summary>
@@ -97,6 +99,9 @@ internal sealed class StreamRepairer : IDisposable
     /// <summary>Bytes of repeated text not sent to the client.</summary>
     public long BytesRemoved { get; private set; }
 
+    /// <summary>The token counts of the stream's usage chunk, whether or not it went to the client; null until one came.</summary>
+    public TokenUsage? Usage { get; private set; }
+
     /// <summary>When the held frames must go out even without evidence; null when nothing is held.</summary>
     public long? HoldDeadline => _pendingField is null ? null : _pendingSince + (long)(_options.EffectiveMaxHoldAge.TotalSeconds * _time.TimestampFrequency);
 
@@ -111,6 +116,10 @@ internal sealed class StreamRepairer : IDisposable
         }
 
         var kind = ChunkScanner.Scan(json, _tokens, out var tokenCount);
+        if (kind == ChunkKind.UsageOnly && UsageReader.TryReadChunk(json, out var usage))
+        {
+            Usage = usage;
+        }
         switch (kind)
         {
             case ChunkKind.Done:
@@ -120,7 +129,7 @@ internal sealed class StreamRepairer : IDisposable
                 output.Write(frame);
                 return FrameResult.Done;
             case ChunkKind.UsageOnly when StripUsage:
-                // The proxy asked for usage the client did not: the counts stay here.
+                // The proxy asked for usage the client did not: the counts stay here (read above).
                 return FrameResult.Continue;
             case ChunkKind.Malformed:
                 Errors++;

@@ -67,14 +67,20 @@ internal sealed class ResponseRelay
         }
         if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode)
         {
-            return await BodyRelay.RelayAsync(context, content, isEventStream, repairer: null, _readTimeout, exchange, _time).ConfigureAwait(false);
+            // A whole chat answer carries its usage near its end: keep that end as it passes.
+            var tail = !isEventStream && context.Route == RequestRoute.Chat && response.IsSuccessStatusCode ? context.ResponseTail : null;
+            tail?.Clear();
+            var plain = await BodyRelay.RelayAsync(context, content, isEventStream, repairer: null, tail, _readTimeout, exchange, _time).ConfigureAwait(false);
+            return tail is not null && plain.Status == RelayStatus.Completed && UsageReader.TryReadTail(tail.Bytes, out var usage)
+                ? plain with { Usage = usage }
+                : plain;
         }
         var repairer = _repairers.Get();
         repairer.StripUsage = context.Upstream.StripUsage;
         try
         {
-            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, _readTimeout, exchange, _time).ConfigureAwait(false);
-            return result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved };
+            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, tail: null, _readTimeout, exchange, _time).ConfigureAwait(false);
+            return result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = repairer.Usage };
         }
         finally
         {

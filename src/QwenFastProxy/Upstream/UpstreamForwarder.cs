@@ -265,6 +265,7 @@ internal sealed class UpstreamForwarder
             }
             context.Upstream.ChunksRepaired = result.ChunksRepaired;
             context.Upstream.BytesRemoved = result.BytesRemoved;
+            context.Upstream.Usage = result.Usage;
         }
         finally
         {

@@ -206,5 +206,22 @@ public sealed class StreamRepairerTests
         Assert.Equal(expectUsage, body.Contains("\"usage\"", StringComparison.Ordinal));
         Assert.Equal("Hi", ClientTranscript.Read(body).Text("0/content"));
         Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        // Read either way: the usage ledger counts what the client did not see.
+        Assert.Equal(new QwenFastProxy.Http.TokenUsage(5, 9, 0, 0), repairer.Usage);
+    }
+
+    [Fact]
+    public void AStreamWithoutAUsageChunkHasNoUsageAndResetForgetsIt()
+    {
+        using var repairer = new StreamRepairer(new StreamRepairOptions(), new FakeTimeProvider());
+        var output = new ArrayBufferWriter<byte>();
+        StreamRepairHarness.Feed(repairer, $"data: {StutterCorpus.Chunk(content: "Hi")}\n\n", output);
+        StreamRepairHarness.Feed(repairer, "data: [DONE]\n\n", output);
+        Assert.Null(repairer.Usage);
+
+        StreamRepairHarness.Feed(repairer, """data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}""" + "\n\n", output);
+        Assert.NotNull(repairer.Usage);
+        repairer.Reset();
+        Assert.Null(repairer.Usage);
     }
 }
