@@ -71,6 +71,14 @@ internal sealed class ChatChunkWriter : IDisposable
         return EndChoiceChunkAsync(finishReason: null);
     }
 
+    /// <summary>A reasoning delta (thinking), which Qwen streams before the content.</summary>
+    public ValueTask WriteReasoningAsync(string piece)
+    {
+        BeginChoiceChunk();
+        _json.WriteString("reasoning_content"u8, piece);
+        return EndChoiceChunkAsync(finishReason: null);
+    }
+
     /// <summary>First fragment of a tool call: index, id, type and name, with empty arguments.</summary>
     public ValueTask WriteToolCallStartAsync(string callId, string functionName)
     {
@@ -112,12 +120,12 @@ internal sealed class ChatChunkWriter : IDisposable
     }
 
     /// <summary>The <c>stream_options.include_usage</c> chunk: <c>choices: []</c> plus usage.</summary>
-    public ValueTask WriteUsageAsync(int promptTokens, int completionTokens, int cachedTokens)
+    public ValueTask WriteUsageAsync(int promptTokens, int completionTokens, int cachedTokens, int? reasoningTokens)
     {
         BeginFrame();
         _json.WriteStartArray("choices"u8);
         _json.WriteEndArray();
-        ChatCompletionEndpoint.WriteUsage(_json, promptTokens, completionTokens, cachedTokens);
+        ChatCompletionEndpoint.WriteUsage(_json, promptTokens, completionTokens, cachedTokens, reasoningTokens);
         _json.WriteEndObject();
         return EndFrameAsync();
     }

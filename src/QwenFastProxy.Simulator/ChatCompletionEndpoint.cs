@@ -39,6 +39,7 @@ internal static class ChatCompletionEndpoint
             request!,
             request!.ToolName is null ? options.ResponseText : null,
             request.ToolName is null ? null : state.Ids.NextToolCallId(),
+            request.EnableThinking ? Reasoning(options.ReasoningText, request.ThinkingBudget) : null,
             options.CachedTokens);
 
         // A slow upstream: nothing, not even the status line, until the delay has passed.
@@ -64,7 +65,10 @@ internal static class ChatCompletionEndpoint
             : await WriteWholeAsync(context, answer).ConfigureAwait(false);
     }
 
-    internal static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens, int cachedTokens)
+    /// <summary>The reasoning of an answer with thinking on: the configured text, cut to the budget.</summary>
+    internal static string Reasoning(string text, int? budget) => budget is { } limit ? TokenCount.Truncate(text, limit) : text;
+
+    internal static void WriteUsage(Utf8JsonWriter json, int promptTokens, int completionTokens, int cachedTokens, int? reasoningTokens)
     {
         json.WriteStartObject("usage"u8);
         json.WriteNumber("prompt_tokens"u8, promptTokens);
@@ -74,6 +78,13 @@ internal static class ChatCompletionEndpoint
         json.WriteStartObject("prompt_tokens_details"u8);
         json.WriteNumber("cached_tokens"u8, cachedTokens);
         json.WriteEndObject();
+        // Only thinking answers carry it, so answers without thinking keep the shape they always had.
+        if (reasoningTokens is { } reasoning)
+        {
+            json.WriteStartObject("completion_tokens_details"u8);
+            json.WriteNumber("reasoning_tokens"u8, reasoning);
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
     }
 
@@ -90,6 +101,10 @@ internal static class ChatCompletionEndpoint
         json.WriteNumber("index"u8, 0);
         json.WriteStartObject("message"u8);
         json.WriteString("role"u8, "assistant"u8);
+        if (answer.Reasoning is not null)
+        {
+            json.WriteString("reasoning_content"u8, answer.Reasoning);
+        }
         if (answer.Text is not null)
         {
             json.WriteString("content"u8, answer.Text);
@@ -113,7 +128,7 @@ internal static class ChatCompletionEndpoint
         json.WriteString("finish_reason"u8, answer.FinishReason);
         json.WriteEndObject();
         json.WriteEndArray();
-        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens);
+        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens, answer.ReasoningTokens);
         json.WriteEndObject();
         return JsonResponse.SendAsync(context, StatusCodes.Status200OK);
     }
@@ -143,17 +158,23 @@ internal static class ChatCompletionEndpoint
         writer.Start();
         await writer.WriteRoleAsync().ConfigureAwait(false);
 
-        if (answer.Text is not null)
+        if (answer.Reasoning is not null)
         {
-            var soFar = new System.Text.StringBuilder();
-            var sent = 0;
-            foreach (var piece in DeterministicText.Split(answer.Text, chunkCount))
+            foreach (var piece in DeterministicText.Stutter(DeterministicText.Split(answer.Reasoning, chunkCount), cumulativeChunks))
             {
                 await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
                 await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
-                soFar.Append(piece);
-                // Stuttering: the chunk repeats everything so far instead of only the new piece.
-                await writer.WriteContentAsync(sent++ < cumulativeChunks ? soFar.ToString() : piece).ConfigureAwait(false);
+                await writer.WriteReasoningAsync(piece).ConfigureAwait(false);
+            }
+        }
+
+        if (answer.Text is not null)
+        {
+            foreach (var piece in DeterministicText.Stutter(DeterministicText.Split(answer.Text, chunkCount), cumulativeChunks))
+            {
+                await PauseAsync(chunkDelay, aborted).ConfigureAwait(false);
+                await FaultResponder.BeforeChunkAsync(context, fault).ConfigureAwait(false);
+                await writer.WriteContentAsync(piece).ConfigureAwait(false);
             }
         }
         else
@@ -172,7 +193,7 @@ internal static class ChatCompletionEndpoint
         await writer.WriteFinishAsync(answer.FinishReason).ConfigureAwait(false);
         if (answer.Request.IncludeUsage)
         {
-            await writer.WriteUsageAsync(answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens).ConfigureAwait(false);
+            await writer.WriteUsageAsync(answer.PromptTokens, answer.CompletionTokens, answer.CachedTokens, answer.ReasoningTokens).ConfigureAwait(false);
         }
 
         return await writer.WriteDoneAsync().ConfigureAwait(false);
@@ -182,7 +203,7 @@ internal static class ChatCompletionEndpoint
         delay > TimeSpan.Zero ? Task.Delay(delay, aborted) : Task.CompletedTask;
 
     /// <summary>One answer, fixed before the first byte is written.</summary>
-    private sealed class Answer(string id, long created, ChatRequest request, string? text, string? toolCallId, int cachedTokens)
+    private sealed class Answer(string id, long created, ChatRequest request, string? text, string? toolCallId, string? reasoning, int cachedTokens)
     {
         public string Id { get; } = id;
 
@@ -195,6 +216,12 @@ internal static class ChatCompletionEndpoint
 
         public string? ToolCallId { get; } = toolCallId;
 
+        /// <summary>The reasoning streamed before the answer, or null when the request did not ask for thinking.</summary>
+        public string? Reasoning { get; } = reasoning;
+
+        /// <summary>Reasoning tokens (counted like a tokenizer, so a thinking budget holds exactly), or null without thinking.</summary>
+        public int? ReasoningTokens => Reasoning is null ? null : TokenCount.Of(Reasoning);
+
         public string FinishReason => Text is null ? "tool_calls" : "stop";
 
         public int PromptTokens => DeterministicText.EstimateTokens(Request.PromptCharacters);
@@ -202,7 +229,7 @@ internal static class ChatCompletionEndpoint
         /// <summary>Tokens served from the context cache: the configured count, never more than the prompt.</summary>
         public int CachedTokens => Math.Min(cachedTokens, PromptTokens);
 
-        public int CompletionTokens => DeterministicText.EstimateTokens(
+        public int CompletionTokens => (ReasoningTokens ?? 0) + DeterministicText.EstimateTokens(
             Text?.Length ?? Request.ToolName!.Length + DeterministicText.ToolArguments.Length);
     }
 }

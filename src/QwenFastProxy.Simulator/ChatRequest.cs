@@ -12,8 +12,11 @@ internal sealed class ChatRequest
     /// <summary>Used when a request names no model; real Qwen would reject it, but tests of other parts need not care.</summary>
     public const string DefaultModel = "qwen3-coder-plus";
 
-    private ChatRequest(string model, bool stream, bool includeUsage, string? toolName, int promptCharacters)
+    private ChatRequest(string model, bool stream, bool includeUsage, string? toolName, int promptCharacters,
+        bool enableThinking, int? thinkingBudget)
     {
+        EnableThinking = enableThinking;
+        ThinkingBudget = thinkingBudget;
         Model = model;
         Stream = stream;
         IncludeUsage = includeUsage;
@@ -33,6 +36,12 @@ internal sealed class ChatRequest
     /// does not already end with a tool result (a model answers a tool result with text).
     /// </summary>
     public string? ToolName { get; }
+
+    /// <summary><c>enable_thinking</c>: Qwen3's hybrid models reason in <c>reasoning_content</c> before answering.</summary>
+    public bool EnableThinking { get; }
+
+    /// <summary><c>thinking_budget</c>: the most reasoning tokens wanted, or null for no limit.</summary>
+    public int? ThinkingBudget { get; }
 
     /// <summary>Approximate characters of message text (UTF-8 bytes as sent), the basis of <c>usage.prompt_tokens</c>.</summary>
     public int PromptCharacters { get; }
@@ -134,7 +143,22 @@ internal sealed class ChatRequest
             toolName = functionName;
         }
 
-        request = new ChatRequest(model, stream, includeUsage, toolName, promptCharacters);
+        if (!TryReadBool(root, "enable_thinking"u8, out var enableThinking))
+        {
+            return "'enable_thinking' must be a boolean.";
+        }
+
+        int? thinkingBudget = null;
+        if (root.TryGetProperty("thinking_budget"u8, out var budget) && budget.ValueKind != JsonValueKind.Null)
+        {
+            if (budget.ValueKind != JsonValueKind.Number || !budget.TryGetInt32(out var value) || value < 1)
+            {
+                return "'thinking_budget' must be a positive integer.";
+            }
+            thinkingBudget = value;
+        }
+
+        request = new ChatRequest(model, stream, includeUsage, toolName, promptCharacters, enableThinking, thinkingBudget);
         return null;
     }
 

@@ -37,6 +37,20 @@ internal static class DeterministicText
         return pieces;
     }
 
+    /// <summary>
+    /// Stuttering as Qwen does it: the first <paramref name="cumulative"/> pieces become everything so far instead
+    /// of only the new part; the rest stay deltas.
+    /// </summary>
+    public static IEnumerable<string> Stutter(List<string> pieces, int cumulative)
+    {
+        var soFar = new System.Text.StringBuilder();
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            soFar.Append(pieces[i]);
+            yield return i < cumulative ? soFar.ToString() : pieces[i];
+        }
+    }
+
     /// <summary>A rough, stable token estimate (about four characters a token, like the OpenAI rule of thumb).</summary>
     public static int EstimateTokens(int characters) => characters <= 0 ? 0 : (characters + 3) / 4;
 }

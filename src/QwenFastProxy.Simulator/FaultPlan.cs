@@ -40,7 +40,8 @@ internal sealed class FaultPlan
         if (!TryParseKind(parts[0], out var kind))
         {
             error = $"{FaultHeaders.Fault}: unknown fault '{parts[0]}' (500, 502, 503, 429, rate-limit, quota, reset, reset-mid-stream, malformed, stall, "
-                + "plan-quota, arrearage, not-purchased, free-quota, coding-plan-key, invalid-api-key, coding-agents-only, model-not-supported, model-not-found).";
+                + "plan-quota, arrearage, not-purchased, free-quota, coding-plan-key, invalid-api-key, coding-agents-only, model-not-supported, model-not-found, "
+                + "529, overloaded, context-overflow).";
             return false;
         }
 
@@ -98,6 +99,8 @@ internal sealed class FaultPlan
             "coding-agents-only" => SimulatedFault.CodingAgentsOnly,
             "model-not-supported" => SimulatedFault.ModelNotSupported,
             "model-not-found" => SimulatedFault.ModelNotFound,
+            "529" or "overloaded" => SimulatedFault.Overloaded,
+            "context-overflow" => SimulatedFault.ContextOverflow,
             _ => SimulatedFault.None,
         };
         return kind != SimulatedFault.None;

@@ -14,14 +14,14 @@ namespace QwenFastProxy.Simulator;
 internal static class FaultResponder
 {
     // Truncated JSON, then the frame terminator: a frame no JSON parser accepts, followed by a healthy stream.
-    private static ReadOnlySpan<byte> MalformedFrame =>
-        "data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"unterminated\n\n"u8;
+    private static readonly byte[] MalformedFrame =
+        "data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"unterminated\n\n"u8.ToArray();
 
-    private static ReadOnlySpan<byte> MalformedBody =>
-        "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"unterminated"u8;
+    private static readonly byte[] MalformedBody =
+        "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"unterminated"u8.ToArray();
 
     // The start of a plausible body whose announced length is never reached.
-    private static ReadOnlySpan<byte> PartialBody => "{\"id\":\"chatcmpl-partial\",\"object\":\"chat.completion\",\"choices\":["u8;
+    private static readonly byte[] PartialBody = "{\"id\":\"chatcmpl-partial\",\"object\":\"chat.completion\",\"choices\":["u8.ToArray();
 
     private const int PartialBodyAnnouncedLength = 512;
 
@@ -65,6 +65,11 @@ internal static class FaultResponder
             case SimulatedFault.QuotaExhausted:
                 return ErrorResponse.SendAsync(context, state.Ids, StatusCodes.Status429TooManyRequests, "insufficient_quota",
                     "Free allocated quota exceeded.", "insufficient_quota");
+            case SimulatedFault.Overloaded:
+                return ErrorResponse.SendAsync(context, state.Ids, AnthropicErrors.OverloadedStatus, "overloaded",
+                    "The service is overloaded, please try again later.", "server_error");
+            case SimulatedFault.ContextOverflow:
+                return ErrorResponse.InvalidParameterAsync(context, state.Ids, ContextOverflow.Message);
             case SimulatedFault.ResetBeforeHeaders:
                 return AbortAsync(context);
         }
@@ -89,8 +94,8 @@ internal static class FaultResponder
         }
         return plan.Kind switch
         {
-            SimulatedFault.ResetMidStream => SendPartialBodyThenAbortAsync(context),
-            SimulatedFault.MalformedFrame => SendMalformedBodyAsync(context),
+            SimulatedFault.ResetMidStream => SendPartialBodyThenAbortAsync(context, PartialBody),
+            SimulatedFault.MalformedFrame => SendMalformedBodyAsync(context, MalformedBody),
             _ => StallAsync(context, JsonResponse.ContentType),
         };
     }
@@ -101,16 +106,17 @@ internal static class FaultResponder
     /// <summary>
     /// Called before each content chunk of a stream. Strikes when <c>after</c> chunks have gone: a malformed
     /// frame returns and the stream goes on; a reset or a stall ends the stream with an
-    /// <see cref="OperationCanceledException"/> once the connection is gone.
+    /// <see cref="OperationCanceledException"/> once the connection is gone. <paramref name="malformedFrame"/> is the
+    /// broken frame in the route's own framing (a chat chunk when null).
     /// </summary>
-    public static ValueTask BeforeChunkAsync(HttpContext context, FaultPlan? plan) =>
-        plan is null || !plan.StrikesBeforeNextChunk() ? default : StrikeAsync(context, plan);
+    public static ValueTask BeforeChunkAsync(HttpContext context, FaultPlan? plan, byte[]? malformedFrame = null) =>
+        plan is null || !plan.StrikesBeforeNextChunk() ? default : StrikeAsync(context, plan, malformedFrame ?? MalformedFrame);
 
-    private static async ValueTask StrikeAsync(HttpContext context, FaultPlan plan)
+    private static async ValueTask StrikeAsync(HttpContext context, FaultPlan plan, byte[] malformedFrame)
     {
         if (plan.Kind == SimulatedFault.MalformedFrame)
         {
-            context.Response.BodyWriter.WriteAll(MalformedFrame);
+            context.Response.BodyWriter.WriteAll(malformedFrame);
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             return;
         }
@@ -126,7 +132,7 @@ internal static class FaultResponder
         throw new OperationCanceledException(context.RequestAborted);
     }
 
-    private static async Task<bool> SendBadGatewayAsync(HttpContext context)
+    internal static async Task<bool> SendBadGatewayAsync(HttpContext context)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status502BadGateway;
@@ -138,30 +144,30 @@ internal static class FaultResponder
         return finished;
     }
 
-    private static async Task<bool> SendMalformedBodyAsync(HttpContext context)
+    internal static async Task<bool> SendMalformedBodyAsync(HttpContext context, byte[] malformedBody)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = JsonResponse.ContentType;
-        response.ContentLength = MalformedBody.Length;
+        response.ContentLength = malformedBody.Length;
         var finished = !context.RequestAborted.IsCancellationRequested;
-        response.BodyWriter.WriteAll(MalformedBody);
+        response.BodyWriter.WriteAll(malformedBody);
         await response.BodyWriter.FlushAsync().ConfigureAwait(false);
         return finished;
     }
 
-    private static async Task<bool> SendPartialBodyThenAbortAsync(HttpContext context)
+    internal static async Task<bool> SendPartialBodyThenAbortAsync(HttpContext context, byte[] partialBody)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = JsonResponse.ContentType;
         response.ContentLength = PartialBodyAnnouncedLength;
-        response.BodyWriter.WriteAll(PartialBody);
+        response.BodyWriter.WriteAll(partialBody);
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         return await CutAsync(context).ConfigureAwait(false);
     }
 
-    private static async Task<bool> StallAsync(HttpContext context, string contentType)
+    internal static async Task<bool> StallAsync(HttpContext context, string contentType)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -199,7 +205,7 @@ internal static class FaultResponder
 
     // Kestrel signals RequestAborted for an aborted connection, possibly a moment later on another thread; waiting
     // for it lets callers report "not finished" consistently.
-    private static async Task<bool> AbortAsync(HttpContext context)
+    internal static async Task<bool> AbortAsync(HttpContext context)
     {
         context.Abort();
         await WhenClientLeavesAsync(context).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace QwenFastProxy.Simulator;
 
 /// <summary>
 /// An in-process HTTP server that answers like Qwen's OpenAI-compatible API (<c>/v1/chat/completions</c>,
-/// <c>/v1/models</c>) plus a <c>/v1/sim/echo</c> helper. Used by integration tests, <c>--demo</c> and benchmarks.
+/// <c>/v1/models</c>) and its Anthropic-compatible one (<c>/apps/anthropic/v1/messages</c>), plus a <c>/v1/sim/echo</c> helper. Used by integration tests, <c>--demo</c> and benchmarks.
 /// </summary>
 /// <remarks>
 /// Kestrel is constructed directly rather than through a web host: no DI container, configuration or logging

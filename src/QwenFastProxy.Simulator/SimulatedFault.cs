@@ -15,7 +15,7 @@ public enum SimulatedFault
     /// <summary>502 with an HTML body, as a gateway in front of the service sends it. Header name <c>502</c>.</summary>
     BadGateway,
 
-    /// <summary>503 with a JSON body. Header name <c>503</c>.</summary>
+    /// <summary>503 with a JSON body (<c>overloaded_error</c> on the Anthropic route). Header name <c>503</c>.</summary>
     ServiceUnavailable,
 
     /// <summary>429 <c>rate_limit_exceeded</c> with <c>Retry-After</c> in seconds (default 1). Header name <c>429</c> or <c>rate-limit</c>.</summary>
@@ -76,4 +76,17 @@ public enum SimulatedFault
 
     /// <summary>404 <c>model_not_found</c>, "The model `x` does not exist…". Header name <c>model-not-found</c>.</summary>
     ModelNotFound,
+
+    /// <summary>
+    /// 529, the overloaded status of Anthropic's API (<c>overloaded_error</c> on the Anthropic route; on the chat route
+    /// a server error in Qwen's shape). Header name <c>529</c> or <c>overloaded</c>.
+    /// </summary>
+    Overloaded,
+
+    /// <summary>
+    /// 400 "&lt;400&gt; InternalError.Algo.InvalidParameter: Range of input length should be [1, N]": the prompt is longer
+    /// than the model takes (<c>invalid_parameter_error</c> on the chat route, <c>invalid_request_error</c> on the
+    /// Anthropic route). Header name <c>context-overflow</c>.
+    /// </summary>
+    ContextOverflow,
 }

@@ -47,6 +47,13 @@ internal sealed class SimulatorApplication(SimulatorState state) : IHttpApplicat
                 : ErrorResponse.MethodNotAllowedAsync(context, state.Ids);
         }
 
+        if (path == AnthropicMessagesEndpoint.Path)
+        {
+            return HttpMethods.IsPost(method)
+                ? AnthropicMessagesEndpoint.HandleAsync(context, state, recorded)
+                : ErrorResponse.MethodNotAllowedAsync(context, state.Ids);
+        }
+
         if (path == ModelsEndpoint.Path)
         {
             return HttpMethods.IsGet(method)

@@ -11,12 +11,22 @@ internal sealed class SimulatorIds
     private long _completion;
     private long _toolCall;
     private long _request;
+    private long _message;
+    private long _toolUse;
 
     public string NextCompletionId() =>
         "chatcmpl-sim" + Interlocked.Increment(ref _completion).ToString("D6", CultureInfo.InvariantCulture);
 
     public string NextToolCallId() =>
         "call_" + Interlocked.Increment(ref _toolCall).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>An Anthropic message id: <c>msg_</c> and a counter.</summary>
+    public string NextMessageId() =>
+        "msg_sim" + Interlocked.Increment(ref _message).ToString("D6", CultureInfo.InvariantCulture);
+
+    /// <summary>An Anthropic tool-use id: <c>toolu_</c> and a counter.</summary>
+    public string NextToolUseId() =>
+        "toolu_sim" + Interlocked.Increment(ref _toolUse).ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>Qwen's <c>request_id</c> is a UUID; this one is UUID-shaped with the counter in the last group.</summary>
     public string NextRequestId() =>

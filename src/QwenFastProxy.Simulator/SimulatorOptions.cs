@@ -12,6 +12,12 @@ public sealed class SimulatorOptions
         "and cover both branches with a unit test so that the next refactor cannot silently break the contract " +
         "every caller depends on.";
 
+    /// <summary>The reasoning the simulator streams before its answer when a request asks for thinking.</summary>
+    public const string DefaultReasoningText =
+        "The user wants a safe fix. The crash comes from parsing an empty buffer, so the check belongs before " +
+        "the parser runs. An early return keeps the happy path flat. Both branches need a test: one for the empty " +
+        "buffer and one for valid input, so a later refactor cannot drop the guard unnoticed.";
+
     // Backing fields read with Volatile because tests mutate options from another thread while Kestrel
     // threads read them; TimeSpan is kept as ticks so the read is a single atomic long.
     private int _chunkCount = 8;
@@ -20,6 +26,7 @@ public sealed class SimulatorOptions
     private string? _requiredBearerToken;
     private volatile bool _recordRequests = true;
     private string _responseText = DefaultResponseText;
+    private string _reasoningText = DefaultReasoningText;
     private int _cachedTokens;
     private int _cumulativeChunks;
     private IReadOnlyList<string>? _scriptedStream;
@@ -80,7 +87,8 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// Stuttering as Qwen does it: the first N content chunks of a streamed answer carry all the text so
-    /// far instead of only the new part (<see cref="int.MaxValue"/>: the whole stream). 0 streams deltas.
+    /// far instead of only the new part (<see cref="int.MaxValue"/>: the whole stream). 0 streams deltas. Each
+    /// streamed text field counts on its own: reasoning and content, text and thinking deltas on the Anthropic route.
     /// </summary>
     public int CumulativeChunks
     {
@@ -120,6 +128,20 @@ public sealed class SimulatorOptions
         {
             ArgumentNullException.ThrowIfNull(value);
             Volatile.Write(ref _responseText, value);
+        }
+    }
+
+    /// <summary>
+    /// The reasoning of every answer to a request with thinking on (<c>enable_thinking</c> on the chat route, a
+    /// <c>thinking</c> block on the Anthropic route), cut to the request's thinking budget.
+    /// </summary>
+    public string ReasoningText
+    {
+        get => Volatile.Read(ref _reasoningText);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Volatile.Write(ref _reasoningText, value);
         }
     }
 
