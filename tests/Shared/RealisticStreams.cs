@@ -50,6 +50,12 @@ public static partial class RealisticStreams
     /// <summary>Every stream of the family: texts × seeds × variants.</summary>
     public static IReadOnlyList<FamilyMember> All => s_all ??= Build();
 
+    /// <summary>The answers the family is made from, by name.</summary>
+    public static IReadOnlyList<(string Name, string Text)> Answers => Texts;
+
+    /// <summary>How many tokens this family cuts a text into for a seed (long words and CJK are cut at random lengths).</summary>
+    public static int TokenCount(string text, int seed) => Tokens(text, new Random(seed)).Count;
+
     /// <summary>The chunks of one text as a model streams them (deterministic for a seed).</summary>
     public static List<string> Chunks(string text, int seed)
     {
