@@ -73,7 +73,18 @@ public class OptionsLoaderTests
     [Fact]
     public void LoadedDefaultsEqualTheRecordsOwnDefaults()
     {
-        Assert.Equal(new ProxyOptions { CredsPath = Load().CredsPath }, Load());
+        Assert.Equal(new ProxyOptions { CredsPath = Load().CredsPath, StateDir = Load().StateDir }, Load());
+    }
+
+    [Fact]
+    public void TheStateFolderIsInTheHomeFolderUnlessGivenAndADemoKeepsNoneOnDisk()
+    {
+        Assert.Equal(Path.Combine(Home, ".qwenfastproxy"), Load().StateDir);
+        Assert.Equal(Path.GetFullPath(Path.Combine(Home, "state")), Load(("STATE_DIR", "~/state")).StateDir);
+        Assert.Equal(Path.GetFullPath("/var/lib/qfp"), Load(("STATE_DIR", "/var/lib/qfp")).StateDir);
+        Assert.Null(Load(new OptionOverrides(Demo: true, Debug: false, Port: null, Host: null)).StateDir);
+        Assert.Equal(Path.GetFullPath("/var/lib/qfp"), Load(new OptionOverrides(Demo: true, Debug: false, Port: null, Host: null), ("STATE_DIR", "/var/lib/qfp")).StateDir);
+        Assert.Contains("STATE_DIR", Fails(null, ("STATE_DIR", "a\0b")), StringComparison.Ordinal);
     }
 
     [Fact]
