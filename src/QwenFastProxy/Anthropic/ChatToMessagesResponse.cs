@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace QwenFastProxy.Anthropic;
@@ -34,7 +35,7 @@ internal static class ChatToMessagesResponse
             }
             var message = choice.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
             MessagesStopReason? finishReason = choice.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String
-                ? MessagesStopReasons.FromFinishReason(JsonMarshal.GetRawUtf8Value(f))
+                ? MessagesStopReasons.FromFinishReason(Encoding.UTF8.GetBytes(f.GetString()!))
                 : null;
             var usage = root.TryGetProperty("usage", out var u) ? ChatUsageReader.Read(u) : default;
 
