@@ -2,11 +2,11 @@ using System.Text.Json;
 
 namespace QwenFastProxy.Anthropic;
 
-/// <summary>Reads a chat completion <c>usage</c> object into <see cref="TokenUsage"/>.</summary>
+/// <summary>Reads a chat completion <c>usage</c> object into <see cref="MessagesUsage"/>.</summary>
 internal static class ChatUsageReader
 {
     /// <summary>Reads the object the reader is on (its <c>StartObject</c>) and leaves the reader on its end.</summary>
-    public static TokenUsage Read(ref Utf8JsonReader reader)
+    public static MessagesUsage Read(ref Utf8JsonReader reader)
     {
         int prompt = 0, completion = 0, cached = 0, reasoning = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -33,16 +33,16 @@ internal static class ChatUsageReader
                 reader.Skip();
             }
         }
-        return TokenUsage.FromChat(prompt, completion, cached, reasoning);
+        return MessagesUsage.FromChat(prompt, completion, cached, reasoning);
     }
 
-    public static TokenUsage Read(JsonElement usage)
+    public static MessagesUsage Read(JsonElement usage)
     {
         if (usage.ValueKind != JsonValueKind.Object)
         {
             return default;
         }
-        return TokenUsage.FromChat(
+        return MessagesUsage.FromChat(
             Count(usage, "prompt_tokens"),
             Count(usage, "completion_tokens"),
             usage.TryGetProperty("prompt_tokens_details", out var prompt) && prompt.ValueKind == JsonValueKind.Object ? Count(prompt, "cached_tokens") : 0,

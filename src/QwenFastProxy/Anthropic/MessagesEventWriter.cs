@@ -24,7 +24,7 @@ internal sealed class MessagesEventWriter : IDisposable
         _json.WriteEndArray();
         _json.WriteNull("stop_reason"u8);
         _json.WriteNull("stop_sequence"u8);
-        WriteUsage(new TokenUsage(inputTokens, 0, 0, 0));
+        WriteUsage(new MessagesUsage(inputTokens, 0, 0, 0));
         _json.WriteEndObject();
         End(output);
     }
@@ -126,7 +126,7 @@ internal sealed class MessagesEventWriter : IDisposable
         End(output);
     }
 
-    public void MessageDelta(MessagesStopReason stopReason, in TokenUsage usage, IBufferWriter<byte> output)
+    public void MessageDelta(MessagesStopReason stopReason, in MessagesUsage usage, IBufferWriter<byte> output)
     {
         Begin("message_delta"u8, output);
         _json.WriteStartObject("delta"u8);
@@ -154,7 +154,7 @@ internal sealed class MessagesEventWriter : IDisposable
     }
 
     /// <summary>The usage object of message_start, message_delta and a whole message.</summary>
-    public static void WriteUsage(Utf8JsonWriter json, in TokenUsage usage)
+    public static void WriteUsage(Utf8JsonWriter json, in MessagesUsage usage)
     {
         json.WriteStartObject("usage"u8);
         json.WriteNumber("input_tokens"u8, usage.InputTokens);
@@ -164,7 +164,7 @@ internal sealed class MessagesEventWriter : IDisposable
         json.WriteEndObject();
     }
 
-    private void WriteUsage(in TokenUsage usage) => WriteUsage(_json, usage);
+    private void WriteUsage(in MessagesUsage usage) => WriteUsage(_json, usage);
 
     private void BeginBlock(ReadOnlySpan<byte> type, int index, IBufferWriter<byte> output)
     {

@@ -36,7 +36,7 @@ internal sealed class MessagesStreamTranslator : IDisposable
     private ToolCallBuffer? _openTool;
     private bool _emittedToolUse;
     private MessagesStopReason? _finishReason;
-    private TokenUsage _reportedUsage;
+    private MessagesUsage _reportedUsage;
     private int _inputEstimate;
     private long _outputBytes;
 
@@ -47,9 +47,9 @@ internal sealed class MessagesStreamTranslator : IDisposable
     public bool UsageReported { get; private set; }
 
     /// <summary>The upstream's token counts, or the input estimate and about four bytes of output per token.</summary>
-    public TokenUsage Usage => UsageReported
+    public MessagesUsage Usage => UsageReported
         ? _reportedUsage
-        : new TokenUsage(_inputEstimate, 0, (int)Math.Min(int.MaxValue, (_outputBytes + 3) / 4), 0);
+        : new MessagesUsage(_inputEstimate, 0, (int)Math.Min(int.MaxValue, (_outputBytes + 3) / 4), 0);
 
     /// <summary>Content blocks written so far.</summary>
     public int Blocks => _nextBlock;

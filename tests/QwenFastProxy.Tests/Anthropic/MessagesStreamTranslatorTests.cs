@@ -229,7 +229,7 @@ public sealed class MessagesStreamTranslatorTests
         Assert.Equal(30, usage.GetProperty("cache_read_input_tokens").GetInt32());
         Assert.Equal(20, usage.GetProperty("output_tokens").GetInt32());
         Assert.True(run.Translator.UsageReported);
-        Assert.Equal(new TokenUsage(70, 30, 20, 5), run.Translator.Usage);
+        Assert.Equal(new MessagesUsage(70, 30, 20, 5), run.Translator.Usage);
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class MessagesStreamTranslatorTests
         var run = Translate(Content("12345678"), Done);
 
         Assert.False(run.Translator.UsageReported);
-        Assert.Equal(new TokenUsage(42, 0, 2, 0), run.Translator.Usage);
+        Assert.Equal(new MessagesUsage(42, 0, 2, 0), run.Translator.Usage);
         Assert.Equal(2, run.Events.Usage!.Value.GetProperty("output_tokens").GetInt32());
     }
 
