@@ -82,7 +82,15 @@ public sealed class ProxyApplication : IDisposable
             options.ApiKeyMode
                 ? new ModelListCache(_upstreamClient, credentials, upstreamBaseUrl, UpstreamIdentity.For(options, upstreamBaseUrl).OwnUserAgent, time ?? TimeProvider.System)
                 : null,
-            Usage);
+            Usage,
+            new MessagesEndpoint(
+                forwarder,
+                options.EffectiveAnthropicMode,
+                ApiBaseUrl.AnthropicFor(options.AnthropicBaseUrl, upstreamBaseUrl),
+                rewriteUnknownModels: !options.ApiKeyMode,
+                options.DefaultModel,
+                options.ModelAliases,
+                Metrics));
         var limits = new HttpLimits(options.MaxRequestHeaderBytes, options.MaxRequestBodyBytes, options.HeadersTimeout, options.KeepAliveTimeout,
             options.MinRequestBodyBytesPerSecond, options.MinRequestBodyDataRateGracePeriod, options.MaxHeldPipelinedResponses);
         ConnectionHandler = new MeteredConnectionHandler(new ProxyConnectionHandler(router, limits, new AccessLog(loggerFactory, Metrics, Usage), time), Metrics);

@@ -6,7 +6,7 @@ namespace QwenFastProxy.Buffers;
 /// A growable byte buffer rented from the shared pool (request bodies, delivered stream text, held
 /// frames); <see cref="Dispose"/> returns it.
 /// </summary>
-internal sealed class PooledBytes : IDisposable
+internal sealed class PooledBytes : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer = [];
 
@@ -57,6 +57,19 @@ internal sealed class PooledBytes : IDisposable
     }
 
     public void Advance(int count) => Length += count;
+
+    // As a writer (the stream repair writing into a scratch buffer): all the room there is, at least the hint.
+    Span<byte> IBufferWriter<byte>.GetSpan(int sizeHint)
+    {
+        Ensure(Length + Math.Max(sizeHint, 256));
+        return _buffer.AsSpan(Length);
+    }
+
+    Memory<byte> IBufferWriter<byte>.GetMemory(int sizeHint)
+    {
+        Ensure(Length + Math.Max(sizeHint, 256));
+        return _buffer.AsMemory(Length);
+    }
 
     public void Clear() => Length = 0;
 

@@ -87,4 +87,11 @@ public static class ApiBaseUrl
 
         return OAuthDefault;
     }
+
+    /// <summary>
+    /// The Anthropic-compatible base for <c>/v1/messages</c>: QWEN_ANTHROPIC_BASE_URL when given, else the API base's
+    /// origin with <c>/apps/anthropic</c>, where Qwen's plans serve it beside the OpenAI-compatible API.
+    /// </summary>
+    public static string AnthropicFor(string? configured, string apiBase) =>
+        configured ?? new Uri(apiBase).GetLeftPart(UriPartial.Authority) + "/apps/anthropic";
 }

@@ -20,6 +20,8 @@ internal static class EnvironmentVariables
     public const string ApiBaseUrl = "QWEN_API_BASE_URL";
     public const string ApiKey = "QWEN_API_KEY";
     public const string Plan = "QWEN_PLAN";
+    public const string AnthropicBaseUrl = "QWEN_ANTHROPIC_BASE_URL";
+    public const string AnthropicMode = "ANTHROPIC_MODE";
     public const string UserAgent = "QWEN_USER_AGENT";
     public const string ProxyApiKeys = "PROXY_API_KEYS";
     public const string DefaultModel = "DEFAULT_MODEL";
@@ -56,6 +58,8 @@ internal static class EnvironmentVariables
         new(ApiBaseUrl, "force the upstream API base (else credentials' resource_url or the mode's default)"),
         new(ApiKey, "API-key mode: no OAuth, this key is sent upstream"),
         new(Plan, "API-key mode: the plan whose hosts to use (coding-plan-cn|intl, token-plan-cn|sg, standard-cn|intl|us|hk, custom)"),
+        new(AnthropicBaseUrl, "API-key mode: the Anthropic-compatible base for /v1/messages (default: the API base's host + /apps/anthropic)"),
+        new(AnthropicMode, "/v1/messages: forward (to the Anthropic base; API keys) or translate (to chat completions); default forward with an API key"),
         new(UserAgent, "the User-Agent sent upstream (default: the calling agent's on Coding Plan, else QwenFastProxy)"),
         new(ProxyApiKeys, "comma-separated keys clients must present (Bearer or x-api-key)"),
         new(DefaultModel, "OAuth mode: replaces models outside the OAuth model list"),

@@ -45,6 +45,8 @@ public static class OptionsLoader
             ApiBaseUrl = ReadApiBaseUrl(env),
             ApiKey = ReadApiKey(env),
             Plan = ReadPlan(env),
+            AnthropicBaseUrl = ReadAnthropicBaseUrl(env),
+            AnthropicMode = ReadAnthropicMode(env),
             UserAgent = ReadUserAgent(env),
             ProxyApiKeys = ReadProxyApiKeys(env, defaults.ProxyApiKeys),
             DefaultModel = ReadDefaultModel(env, defaults.DefaultModel),
@@ -63,6 +65,7 @@ public static class OptionsLoader
         };
 
         CheckPlan(env, loaded);
+        CheckAnthropicMode(env, loaded);
         if (env.Errors.Count > 0)
         {
             options = null;
@@ -314,6 +317,50 @@ public static class OptionsLoader
         if (plan.OpenAiBaseUrl is null && loaded.ApiBaseUrl is null)
         {
             env.Fail($"{Names.Plan}=custom needs {Names.ApiBaseUrl}, the base URL of your endpoint.");
+        }
+    }
+
+    private static string? ReadAnthropicBaseUrl(SettingReader env)
+    {
+        string? raw = env.Text(Names.AnthropicBaseUrl);
+        if (raw is null)
+        {
+            return null;
+        }
+        if (Uri.TryCreate(raw, UriKind.Absolute, out Uri? uri)
+            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0)
+        {
+            return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        }
+        env.Fail(ValueText.Invalid(Names.AnthropicBaseUrl, raw,
+            "expected an absolute http:// or https:// URL such as https://dashscope-intl.aliyuncs.com/apps/anthropic"));
+        return null;
+    }
+
+    private static AnthropicMode? ReadAnthropicMode(SettingReader env)
+    {
+        string? raw = env.Text(Names.AnthropicMode);
+        switch (raw?.ToLowerInvariant())
+        {
+            case null:
+                return null;
+            case "forward":
+                return AnthropicMode.Forward;
+            case "translate":
+                return AnthropicMode.Translate;
+            default:
+                env.Fail(ValueText.Invalid(Names.AnthropicMode, raw!, "expected forward or translate"));
+                return null;
+        }
+    }
+
+    // Only a plan key opens Qwen's Anthropic-compatible endpoint; an OAuth login reaches chat completions alone.
+    private static void CheckAnthropicMode(SettingReader env, ProxyOptions loaded)
+    {
+        if (loaded.AnthropicMode == AnthropicMode.Forward && !loaded.ApiKeyMode && !loaded.Demo)
+        {
+            env.Fail($"{Names.AnthropicMode}=forward needs {Names.ApiKey}: an OAuth login has no Anthropic-compatible endpoint (use translate, or set a plan key).");
         }
     }
 

@@ -54,6 +54,15 @@ public sealed record ProxyOptions
     /// </summary>
     public string? StateDir { get; init; }
 
+    /// <summary>The Anthropic-compatible base, without a trailing slash (<c>QWEN_ANTHROPIC_BASE_URL</c>); null derives it from the API base.</summary>
+    public string? AnthropicBaseUrl { get; init; }
+
+    /// <summary><c>ANTHROPIC_MODE</c>; null picks forward with an API key, translate otherwise.</summary>
+    public AnthropicMode? AnthropicMode { get; init; }
+
+    /// <summary>The mode <c>/v1/messages</c> runs in.</summary>
+    public AnthropicMode EffectiveAnthropicMode => AnthropicMode ?? (ApiKeyMode ? Configuration.AnthropicMode.Forward : Configuration.AnthropicMode.Translate);
+
     /// <summary>OAuth server, without a trailing slash (<c>QWEN_OAUTH_BASE_URL</c>).</summary>
     public string OAuthBaseUrl { get; init; } = "https://chat.qwen.ai";
 
@@ -177,6 +186,13 @@ public sealed record ProxyOptions
         yield return new(Names.ApiBaseUrl, ApiBaseUrl ?? "unset");
         yield return new(Names.ApiKey, ApiKey is null ? "unset" : "set");
         yield return new(Names.Plan, Plan?.Name ?? "unset");
+        yield return new(Names.AnthropicBaseUrl, AnthropicBaseUrl ?? "unset");
+        yield return new(Names.AnthropicMode, AnthropicMode switch
+        {
+            Configuration.AnthropicMode.Forward => "forward",
+            Configuration.AnthropicMode.Translate => "translate",
+            _ => "unset",
+        });
         yield return new(Names.UserAgent, UserAgent ?? "unset");
         yield return new(Names.ProxyApiKeys, ProxyApiKeys.Count == 0
             ? "unset"

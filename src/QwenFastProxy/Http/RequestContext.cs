@@ -44,7 +44,7 @@ internal sealed class RequestContext
     internal string? ClientKey;
 
     /// <summary>The end of a non-streamed answer's body, where its usage is read; made on first use, kept for the connection.</summary>
-    internal BodyTail ResponseTail => _responseTail ??= new BodyTail();
+    internal BodyEnds ResponseEnds => _responseEnds ??= new BodyEnds();
 
     // The access log's strings, decoded once per connection while they stay the same (fields: mutable structs).
     internal RememberedString LoggedPath;
@@ -58,7 +58,7 @@ internal sealed class RequestContext
     internal ReusableTimeout ReadTimeout { get; } = new();
 
     private RequestRoute? _route;
-    private BodyTail? _responseTail;
+    private BodyEnds? _responseEnds;
 
     internal void Reset(CancellationToken aborted)
     {
@@ -100,4 +100,16 @@ internal struct UpstreamRecord
 
     /// <summary>The token counts the upstream reported, when the relay could read them.</summary>
     public TokenUsage? Usage;
+
+    /// <summary>
+    /// A Messages API request sent upstream as a chat completion: the answer is translated back, named after
+    /// <see cref="ClientModel"/>, and its stream opens with <see cref="InputTokensEstimate"/>.
+    /// </summary>
+    public bool TranslateToMessages;
+
+    /// <summary>The model the client asked for, which a translated answer names.</summary>
+    public string? ClientModel;
+
+    /// <summary>The proxy's estimate of the request's input tokens (until the upstream's count arrives).</summary>
+    public int InputTokensEstimate;
 }

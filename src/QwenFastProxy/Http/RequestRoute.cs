@@ -32,6 +32,12 @@ public enum RequestRoute : byte
 
     /// <summary><c>/usage</c>: usage per client key and model.</summary>
     Usage,
+
+    /// <summary><c>/v1/messages</c>: the Anthropic Messages API.</summary>
+    Messages,
+
+    /// <summary><c>/v1/messages/count_tokens</c>: the Messages API's token count, answered locally.</summary>
+    CountTokens,
 }
 
 /// <summary>The proxy's endpoint table: paths compared as bytes, the query string not part of them.</summary>
@@ -43,6 +49,8 @@ internal static class RequestRoutes
         if (path.StartsWith("/v1/"u8))
         {
             return path.SequenceEqual("/v1/chat/completions"u8) ? RequestRoute.Chat
+                : path.SequenceEqual("/v1/messages"u8) ? RequestRoute.Messages
+                : path.SequenceEqual("/v1/messages/count_tokens"u8) ? RequestRoute.CountTokens
                 : path.SequenceEqual("/v1/models"u8) ? RequestRoute.Models
                 : RequestRoute.Passthrough;
         }

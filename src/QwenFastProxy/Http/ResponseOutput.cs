@@ -44,8 +44,15 @@ internal sealed class ResponseOutput
     /// <summary>Stopwatch timestamp of the first flush that carried response bytes, or 0.</summary>
     public long FirstByteTimestamp { get; private set; }
 
+    /// <summary>
+    /// Errors are written in Anthropic's shape (the Messages API's routes) rather than OpenAI's. Set by the router
+    /// from the route, for each request.
+    /// </summary>
+    public bool AnthropicErrors { get; internal set; }
+
     internal void Reset(bool keepAlive, bool http10)
     {
+        AnthropicErrors = false;
         StatusCode = 0;
         BodyBytes = 0;
         FirstByteTimestamp = 0;
@@ -86,7 +93,7 @@ internal sealed class ResponseOutput
     }
 
     /// <summary>
-    /// An OpenAI-shaped error response. It leaves keep-alive alone: the status does not tell a broken framing
+    /// An OpenAI-shaped error response (Anthropic-shaped with <see cref="AnthropicErrors"/>). It leaves keep-alive alone: the status does not tell a broken framing
     /// from a bad body on a well-framed request (both are 400), so whoever knows closes the connection first
     /// (<see cref="ForceClose"/>, or the connection loop's own refusals).
     /// </summary>
@@ -98,7 +105,7 @@ internal sealed class ResponseOutput
     public void WriteError(in HttpError error, ReadOnlySpan<byte> extraHeaderLines)
     {
         Error = error;
-        ReadOnlySpan<byte> body = ErrorBody.ToBytes(error);
+        ReadOnlySpan<byte> body = AnthropicErrors ? AnthropicErrorBody.ToBytes(error) : ErrorBody.ToBytes(error);
         var head = new HeadWriter(_writer);
         StartHead(ref head, error.Status);
         head.Line(JsonContentType);

@@ -30,7 +30,7 @@ internal sealed class AccessLog : IAccessLog
 
     // What the usage ledger counts: requests for a model answer that passed the key gate.
     private static bool IsModelRequest(RequestContext context) =>
-        context.Route == RequestRoute.Chat && context.Request.Method == HttpMethodKind.Post;
+        context.Route is RequestRoute.Chat or RequestRoute.Messages && context.Request.Method == HttpMethodKind.Post;
 
     /// <inheritdoc />
     public void RequestCompleted(RequestContext context)

@@ -52,7 +52,7 @@ internal static class MetricClassifier
     /// <summary>The metric route of a request's route: health and readiness count together, local pages as other.</summary>
     public static MetricRoute Route(RequestRoute route) => route switch
     {
-        RequestRoute.Chat => MetricRoute.Chat,
+        RequestRoute.Chat or RequestRoute.Messages => MetricRoute.Chat,
         RequestRoute.Models => MetricRoute.Models,
         RequestRoute.Passthrough => MetricRoute.Passthrough,
         RequestRoute.Health or RequestRoute.Ready => MetricRoute.Health,

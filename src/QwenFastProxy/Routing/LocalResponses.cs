@@ -36,7 +36,7 @@ internal static class LocalResponses
     /// <summary>CORS preflight: browsers may call the proxy from any origin with any of these.</summary>
     public static void Preflight(ResponseOutput response) =>
         response.WriteComplete(204,
-            "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\nAccess-Control-Allow-Headers: Authorization, Content-Type, x-api-key, OpenAI-Beta, X-Request-Id, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version\r\nAccess-Control-Max-Age: 86400\r\n"u8,
+            "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\nAccess-Control-Allow-Headers: Authorization, Content-Type, x-api-key, OpenAI-Beta, X-Request-Id, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access\r\nAccess-Control-Max-Age: 86400\r\n"u8,
             default);
 
     /// <param name="response">Where to write.</param>

@@ -28,6 +28,7 @@ internal sealed class ProxyRouter : IRequestHandler
     private readonly string? _plan;
     private readonly ModelListCache? _models;
     private readonly UsageLedger? _usage;
+    private readonly MessagesEndpoint? _messages;
 
     /// <summary>Creates the router.</summary>
     /// <param name="forwarder">Upstream calls.</param>
@@ -42,9 +43,11 @@ internal sealed class ProxyRouter : IRequestHandler
     /// <param name="shaping">Chat request rewrites (REQUEST_SHAPING).</param>
     /// <param name="aliases">Model names sent as other models (MODEL_ALIASES).</param>
     /// <param name="models">The upstream's model list (API-key mode), or null to answer from the local list.</param>
+    /// <param name="messages">The Anthropic Messages API; null serves none.</param>
     /// <param name="usage">Usage per client key and model (<c>/usage</c>, <c>/metrics</c>); null serves no <c>/usage</c>.</param>
-    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null, ModelListCache? models = null, UsageLedger? usage = null)
+    public ProxyRouter(UpstreamForwarder forwarder, IUpstreamCredentials credentials, ClientKeyGate gate, bool rewriteUnknownModels, string defaultModel, CircuitBreaker? circuit = null, ProxyMetrics? metrics = null, TimeProvider? time = null, string? plan = null, RequestShaping shaping = RequestShaping.None, ModelAliases? aliases = null, ModelListCache? models = null, UsageLedger? usage = null, MessagesEndpoint? messages = null)
     {
+        _messages = messages;
         _usage = usage;
         _models = models;
         _plan = plan;
@@ -64,6 +67,7 @@ internal sealed class ProxyRouter : IRequestHandler
         var request = context.Request;
         var response = context.Response;
         var route = context.Route;
+        response.AnthropicErrors = route is RequestRoute.Messages or RequestRoute.CountTokens;
 
         if (request.Method == HttpMethodKind.Options)
         {
@@ -117,6 +121,18 @@ internal sealed class ProxyRouter : IRequestHandler
                     WriteStatus(response, _metrics);
                 }
                 return ValueTask.CompletedTask;
+            case RequestRoute.Messages or RequestRoute.CountTokens when _messages is not null:
+                if (request.Method != HttpMethodKind.Post)
+                {
+                    response.WriteError(ProxyErrors.MethodNotAllowed, "Allow: POST, OPTIONS\r\n"u8); // in Anthropic's shape
+                    return ValueTask.CompletedTask;
+                }
+                if (route == RequestRoute.CountTokens)
+                {
+                    MessagesEndpoint.CountTokens(context);
+                    return ValueTask.CompletedTask;
+                }
+                return _messages.HandleAsync(context);
             case RequestRoute.Usage when _usage is not null:
                 return IsGet(context) ? UsageEndpoint.ServeAsync(context, _usage) : ValueTask.CompletedTask;
             case RequestRoute.Chat:

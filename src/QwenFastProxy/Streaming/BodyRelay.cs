@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using QwenFastProxy.Buffers;
@@ -9,7 +10,7 @@ namespace QwenFastProxy.Streaming;
 /// The one copy loop from an upstream body to the client, for plain bodies and repaired event streams
 /// alike. Each pass waits for upstream bytes (bounded by READ_TIMEOUT_SECONDS of silence and the
 /// exchange's own deadline), moves them into the client's output buffer — read straight into it when
-/// plain, frame by frame through a <see cref="StreamRepairer"/> when repaired — and flushes, so events
+/// plain, frame by frame through an <see cref="IEventStreamRewriter"/> (the stutter repair, a translation) otherwise — and flushes, so events
 /// reach the client as they arrive. It never throws for the ways a relay ends: it ends the body in a way
 /// the client can see (an SSE error frame, or an unterminated body and a closed connection) and returns
 /// how it ended.
@@ -23,14 +24,14 @@ internal static class BodyRelay
     /// <param name="context">The exchange; its response head is already written.</param>
     /// <param name="content">The upstream body.</param>
     /// <param name="isEventStream">The body is server-sent events.</param>
-    /// <param name="repairer">Repairs the events frame by frame; null relays the bytes untouched.</param>
-    /// <param name="tail">Keeps the last bytes of an untouched body (where a non-streamed answer's usage is); null keeps none.</param>
+    /// <param name="rewriter">Rewrites the events frame by frame; null relays the bytes untouched.</param>
+    /// <param name="ends">Keeps the first and last bytes of an untouched body (where its usage is); null keeps none.</param>
     /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
     /// <param name="exchange">Cancelled when the client leaves or the exchange's overall timeout passes.</param>
     /// <param name="time">Clock of the repair's hold bound.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<RelayResult> RelayAsync(
-        RequestContext context, HttpContent content, bool isEventStream, StreamRepairer? repairer, BodyTail? tail, TimeSpan readTimeout, CancellationTokenSource exchange, TimeProvider time)
+        RequestContext context, HttpContent content, bool isEventStream, IEventStreamRewriter? rewriter, BodyEnds? ends, TimeSpan readTimeout, CancellationTokenSource exchange, TimeProvider time)
     {
         var output = context.Response;
         // The silence between reads, and the exchange's own end (its deadline, the client leaving).
@@ -40,18 +41,16 @@ internal static class BodyRelay
         try
         {
             var upstream = await content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
-            frames = repairer is null ? null : PipeReader.Create(upstream, FrameReaderOptions);
+            frames = rewriter is null ? null : PipeReader.Create(upstream, FrameReaderOptions);
             while (true)
             {
                 silence.CancelAfter(readTimeout);
                 var end = frames is null
-                    ? await CopyOnceAsync(upstream, output, isEventStream, tail, silence.Token).ConfigureAwait(false)
-                    : await RepairOnceAsync(frames, repairer!, output, time, silence.Token, context.Aborted).ConfigureAwait(false);
+                    ? await CopyOnceAsync(upstream, output, isEventStream, ends, silence.Token).ConfigureAwait(false)
+                    : await RewriteOnceAsync(frames, rewriter!, output, time, silence.Token, context.Aborted).ConfigureAwait(false);
                 if (end == BodyEnd.Malformed)
                 {
-                    SseErrorFrame.Write(output.Body, ProxyErrors.MalformedStream, closeOpenFrame: false);
-                    output.Body.Commit();
-                    output.NoteError(ProxyErrors.MalformedStream);
+                    output.NoteError(ProxyErrors.MalformedStream); // the rewriter ended the stream with it
                 }
                 if (end != BodyEnd.NotYet)
                 {
@@ -73,13 +72,13 @@ internal static class BodyRelay
             switch (status)
             {
                 case RelayStatus.TimedOut:
-                    Fail(output, repairer, isEventStream, ProxyErrors.BodyTimeout);
+                    Fail(output, rewriter, isEventStream, ProxyErrors.BodyTimeout);
                     break;
                 case RelayStatus.UpstreamSilent:
-                    Fail(output, repairer, isEventStream, ProxyErrors.Silence(readTimeout));
+                    Fail(output, rewriter, isEventStream, ProxyErrors.Silence(readTimeout));
                     break;
                 case RelayStatus.UpstreamBroke:
-                    Fail(output, repairer, isEventStream, ProxyErrors.Interrupted);
+                    Fail(output, rewriter, isEventStream, ProxyErrors.Interrupted);
                     break;
             }
             return new RelayResult(status, output.BodyBytes);
@@ -102,7 +101,7 @@ internal static class BodyRelay
 
     /// <summary>One upstream read straight into the client's output buffer.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyEnd> CopyOnceAsync(Stream upstream, ResponseOutput output, bool isEventStream, BodyTail? tail, CancellationToken silence)
+    private static async ValueTask<BodyEnd> CopyOnceAsync(Stream upstream, ResponseOutput output, bool isEventStream, BodyEnds? ends, CancellationToken silence)
     {
         if (isEventStream)
         {
@@ -115,33 +114,33 @@ internal static class BodyRelay
         {
             return BodyEnd.Done;
         }
-        tail?.Append(memory.Span[..read]);
+        ends?.Append(memory.Span[..read]);
         output.CommitBody(read);
         return BodyEnd.NotYet;
     }
 
-    /// <summary>One upstream read, its complete frames through the repairer into the client's output buffer.</summary>
+    /// <summary>One upstream read, its complete frames through the rewriter into the client's output buffer.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyEnd> RepairOnceAsync(
-        PipeReader frames, StreamRepairer repairer, ResponseOutput output, TimeProvider time, CancellationToken silence, CancellationToken aborted)
+    private static async ValueTask<BodyEnd> RewriteOnceAsync(
+        PipeReader frames, IEventStreamRewriter rewriter, ResponseOutput output, TimeProvider time, CancellationToken silence, CancellationToken aborted)
     {
         var body = output.Body;
         var pending = frames.ReadAsync(silence);
-        var result = !pending.IsCompleted && repairer.HoldDeadline is { } deadline
-            ? await ReadWithHoldBoundAsync(frames, pending, deadline, repairer, output, time, aborted).ConfigureAwait(false)
+        var result = !pending.IsCompleted && rewriter.Deadline is not null
+            ? await ReadWithDeadlinesAsync(frames, pending, rewriter, output, time, aborted).ConfigureAwait(false)
             : await pending.ConfigureAwait(false);
 
         var buffer = result.Buffer;
         var end = BodyEnd.NotYet;
         while (end == BodyEnd.NotYet && SseFrameParser.TryReadFrame(ref buffer, result.IsCompleted, out var frame))
         {
-            switch (repairer.Process(frame, body))
+            switch (rewriter.Process(frame, body))
             {
                 case FrameResult.Done:
                     end = BodyEnd.Done;
                     break;
                 case FrameResult.TooManyErrors:
-                    repairer.Complete(body, "error limit reached");
+                    rewriter.Fail(body, ProxyErrors.MalformedStream);
                     end = BodyEnd.Malformed;
                     break;
             }
@@ -151,10 +150,10 @@ internal static class BodyRelay
             // The upstream closed without [DONE]: relay any unterminated remainder as it was.
             if (!buffer.IsEmpty)
             {
-                repairer.Process(buffer, body);
+                rewriter.Process(buffer, body);
                 buffer = buffer.Slice(buffer.End);
             }
-            repairer.Complete(body, "upstream ended");
+            rewriter.Complete(body, "upstream ended");
             end = BodyEnd.Done;
         }
         frames.AdvanceTo(buffer.Start, buffer.End);
@@ -162,43 +161,52 @@ internal static class BodyRelay
         return end;
     }
 
-    // Waits for the read, but sends the held frames when their deadline passes first. The read is
-    // always awaited before returning, even when the client leaves meanwhile, so no task is abandoned;
-    // the upstream read itself is never cancelled for the hold (that would tear the connection down).
-    private static async ValueTask<ReadResult> ReadWithHoldBoundAsync(
-        PipeReader frames, ValueTask<ReadResult> pending, long deadline, StreamRepairer repairer, ResponseOutput output, TimeProvider time, CancellationToken aborted)
+    // Waits for the read, but lets the rewriter write what falls due meanwhile (held frames past their bound, a
+    // keep-alive), as often as its deadline comes round. The read is always awaited before returning, even when the
+    // client leaves meanwhile, so no task is abandoned; the upstream read itself is never cancelled for a deadline
+    // (that would tear the connection down). Bounded: the read ends within READ_TIMEOUT_SECONDS, and a deadline that
+    // does not move on after its expiry ends the waiting.
+    private static async ValueTask<ReadResult> ReadWithDeadlinesAsync(
+        PipeReader frames, ValueTask<ReadResult> pending, IEventStreamRewriter rewriter, ResponseOutput output, TimeProvider time, CancellationToken aborted)
     {
         var read = pending.AsTask();
-        var wait = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
-        if (wait > TimeSpan.Zero)
+        while (rewriter.Deadline is { } deadline)
         {
-            using var cancelDelay = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            var winner = await Task.WhenAny(read, Task.Delay(wait, time, cancelDelay.Token)).ConfigureAwait(false);
-            await cancelDelay.CancelAsync().ConfigureAwait(false);
-            if (winner == read)
+            var wait = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+            if (wait > TimeSpan.Zero)
             {
-                return await read.ConfigureAwait(false);
+                using var cancelDelay = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                var winner = await Task.WhenAny(read, Task.Delay(wait, time, cancelDelay.Token)).ConfigureAwait(false);
+                await cancelDelay.CancelAsync().ConfigureAwait(false);
+                if (winner == read)
+                {
+                    return await read.ConfigureAwait(false);
+                }
             }
-        }
-        try
-        {
-            repairer.Expire(output.Body);
-            output.Body.Commit();
-            await output.FlushAsync(aborted).ConfigureAwait(false);
-        }
-        catch
-        {
-            frames.CancelPendingRead();
-            await read.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-            throw;
+            try
+            {
+                rewriter.Expire(output.Body);
+                output.Body.Commit();
+                await output.FlushAsync(aborted).ConfigureAwait(false);
+            }
+            catch
+            {
+                frames.CancelPendingRead();
+                await read.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+            if (rewriter.Deadline is { } next && next <= deadline)
+            {
+                break;
+            }
         }
         return await read.ConfigureAwait(false);
     }
 
-    // Ends a body the upstream broke so the client can tell: an error frame closes an event stream (a plain
-    // relay may have stopped inside a frame; the repair only ever writes whole ones), any other body is left
-    // unterminated and the connection closed.
-    private static void Fail(ResponseOutput output, StreamRepairer? repairer, bool isEventStream, in HttpError error)
+    // Ends a body the upstream broke so the client can tell: an error event closes an event stream, in the
+    // client's API (a plain relay may have stopped inside a frame, so it is ended first; a rewriter only ever
+    // writes whole ones), any other body is left unterminated and the connection closed.
+    private static void Fail(ResponseOutput output, IEventStreamRewriter? rewriter, bool isEventStream, in HttpError error)
     {
         output.NoteError(error);
         if (!isEventStream)
@@ -206,8 +214,19 @@ internal static class BodyRelay
             output.Abandon();
             return;
         }
-        repairer?.Complete(output.Body, "upstream failed");
-        SseErrorFrame.Write(output.Body, error, closeOpenFrame: repairer is null);
+        if (rewriter is not null)
+        {
+            rewriter.Fail(output.Body, error);
+        }
+        else if (output.AnthropicErrors)
+        {
+            output.Body.Write("\n\n"u8);
+            AnthropicErrorBody.WriteEvent(output.Body, error);
+        }
+        else
+        {
+            SseErrorFrame.Write(output.Body, error, closeOpenFrame: true);
+        }
         output.Body.Commit();
         output.EndBody();
     }

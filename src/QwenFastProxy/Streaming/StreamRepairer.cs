@@ -24,7 +24,7 @@ internal enum FrameResult : byte
 /// decides, the queue passes the byte bound, the age bound passes (<see cref="HoldDeadline"/>), or the
 /// stream ends — so nothing ever overtakes held text and nothing is ever dropped.
 /// </summary>
-internal sealed class StreamRepairer : IDisposable
+internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
 {
     private readonly List<FieldRepair> _fields = new(2);
     private readonly List<FieldRepair> _spare = new(2);
@@ -201,6 +201,16 @@ internal sealed class StreamRepairer : IDisposable
 
     /// <summary>The age bound passed: decide the held chunk without more evidence and send the queue.</summary>
     public void Expire(IBufferWriter<byte> output) => Settle(output);
+
+    /// <inheritdoc />
+    long? IEventStreamRewriter.Deadline => HoldDeadline;
+
+    /// <summary>Sends what is held, then the OpenAI SDKs' mid-stream error: a <c>data:</c> error object and <c>[DONE]</c>.</summary>
+    public void Fail(IBufferWriter<byte> output, in HttpError error)
+    {
+        Complete(output, "upstream failed");
+        SseErrorFrame.Write(output, error, closeOpenFrame: false);
+    }
 
     /// <summary>The upstream ended (with or without [DONE]): send everything still held.</summary>
     public void Complete(IBufferWriter<byte> output, string reason)

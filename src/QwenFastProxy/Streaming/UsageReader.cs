@@ -4,13 +4,15 @@ using QwenFastProxy.Http;
 namespace QwenFastProxy.Streaming;
 
 /// <summary>
-/// Reads the <c>usage</c> object of an OpenAI-shaped answer: <c>prompt_tokens</c>, <c>completion_tokens</c>,
-/// <c>prompt_tokens_details.cached_tokens</c> and <c>completion_tokens_details.reasoning_tokens</c>.
-/// Anything else in it is skipped; anything malformed means no usage rather than an exception.
+/// Reads the <c>usage</c> object of an answer, in either API's words: OpenAI's <c>prompt_tokens</c>,
+/// <c>completion_tokens</c>, <c>prompt_tokens_details.cached_tokens</c>, <c>completion_tokens_details.reasoning_tokens</c>;
+/// Anthropic's <c>input_tokens</c> (without the cached part), <c>output_tokens</c>, <c>cache_read_input_tokens</c>,
+/// <c>cache_creation_input_tokens</c>. Anything else in it is skipped; anything malformed means no usage rather
+/// than an exception.
 /// </summary>
 internal static class UsageReader
 {
-    /// <summary>The top-level <c>usage</c> of one whole JSON object (a stream chunk).</summary>
+    /// <summary>The top-level <c>usage</c> of one whole JSON object (a stream chunk, a whole answer).</summary>
     public static bool TryReadChunk(ReadOnlySpan<byte> json, out TokenUsage usage)
     {
         usage = default;
@@ -27,7 +29,13 @@ internal static class UsageReader
                 reader.Read();
                 if (isUsage)
                 {
-                    return reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, out usage);
+                    var fields = default(UsageFields);
+                    if (reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, ref fields))
+                    {
+                        usage = fields.ToUsage();
+                        return true;
+                    }
+                    return false;
                 }
                 reader.Skip();
             }
@@ -40,18 +48,39 @@ internal static class UsageReader
     }
 
     /// <summary>
-    /// The last <c>"usage": {…}</c> in the final bytes of a non-streamed answer, which the upstream writes after
+    /// The last <c>"usage": {…}</c> in the final bytes of a non-streamed chat answer, which the upstream writes after
     /// the choices. Text inside a JSON string cannot fake it: a quote there is always escaped.
     /// </summary>
     public static bool TryReadTail(ReadOnlySpan<byte> tail, out TokenUsage usage)
     {
-        usage = default;
-        var at = tail.LastIndexOf("\"usage\""u8);
+        var fields = default(UsageFields);
+        var found = TryReadAt(tail, tail.LastIndexOf("\"usage\""u8), ref fields);
+        usage = found ? fields.ToUsage() : default;
+        return found;
+    }
+
+    /// <summary>
+    /// The usage of a Messages answer from its first and last bytes: an event stream states the input in
+    /// <c>message_start</c> (at its head) and the output in the last <c>message_delta</c> (at its tail), which may
+    /// restate the input; a whole answer has one usage, near its end.
+    /// </summary>
+    public static bool TryReadMessages(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail, out TokenUsage usage)
+    {
+        var fields = default(UsageFields);
+        var atStart = TryReadAt(head, head.IndexOf("\"usage\""u8), ref fields);
+        // The end's counts overwrite the start's: message_delta's are cumulative.
+        var atEnd = TryReadAt(tail, tail.LastIndexOf("\"usage\""u8), ref fields);
+        usage = atStart || atEnd ? fields.ToUsage() : default;
+        return atStart || atEnd;
+    }
+
+    private static bool TryReadAt(ReadOnlySpan<byte> text, int at, ref UsageFields fields)
+    {
         if (at < 0)
         {
             return false;
         }
-        var rest = tail[(at + "\"usage\""u8.Length)..].TrimStart(" \t\r\n"u8);
+        var rest = text[(at + "\"usage\""u8.Length)..].TrimStart(" \t\r\n"u8);
         if (rest.IsEmpty || rest[0] != (byte)':')
         {
             return false;
@@ -61,7 +90,13 @@ internal static class UsageReader
         {
             // Not the final block: the object is followed by the rest of the answer.
             var reader = new Utf8JsonReader(rest, isFinalBlock: false, state: default);
-            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, out usage);
+            var read = fields;
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, ref read))
+            {
+                fields = read;
+                return true;
+            }
+            return false;
         }
         catch (JsonException)
         {
@@ -70,15 +105,12 @@ internal static class UsageReader
     }
 
     // On the object's StartObject; true when it closed (a cut-off object is no usage).
-    private static bool TryReadObject(ref Utf8JsonReader reader, out TokenUsage usage)
+    private static bool TryReadObject(ref Utf8JsonReader reader, ref UsageFields fields)
     {
-        long prompt = 0, completion = 0, cached = 0, reasoning = 0;
-        usage = default;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
             {
-                usage = new TokenUsage(prompt, completion, cached, reasoning);
                 return true;
             }
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -87,19 +119,35 @@ internal static class UsageReader
             }
             if (reader.ValueTextEquals("prompt_tokens"u8))
             {
-                prompt = ReadCount(ref reader);
+                fields.Prompt = ReadCount(ref reader);
             }
             else if (reader.ValueTextEquals("completion_tokens"u8))
             {
-                completion = ReadCount(ref reader);
+                fields.Completion = ReadCount(ref reader);
             }
             else if (reader.ValueTextEquals("prompt_tokens_details"u8))
             {
-                cached = ReadDetail(ref reader, "cached_tokens"u8);
+                fields.Cached = ReadDetail(ref reader, "cached_tokens"u8) ?? fields.Cached;
             }
             else if (reader.ValueTextEquals("completion_tokens_details"u8))
             {
-                reasoning = ReadDetail(ref reader, "reasoning_tokens"u8);
+                fields.Reasoning = ReadDetail(ref reader, "reasoning_tokens"u8) ?? fields.Reasoning;
+            }
+            else if (reader.ValueTextEquals("input_tokens"u8))
+            {
+                fields.Input = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("output_tokens"u8))
+            {
+                fields.Output = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
+            {
+                fields.CacheRead = ReadCount(ref reader);
+            }
+            else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
+            {
+                fields.CacheCreation = ReadCount(ref reader);
             }
             else if (!reader.Read() || !reader.TrySkip())
             {
@@ -124,18 +172,18 @@ internal static class UsageReader
     }
 
     // A details object (or null): the one count wanted from it.
-    private static long ReadDetail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    private static long? ReadDetail(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
         if (!reader.Read())
         {
-            return 0;
+            return null;
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.TrySkip(); // null: no details
-            return 0;
+            return null;
         }
-        long value = 0;
+        long? value = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(name))
@@ -148,5 +196,17 @@ internal static class UsageReader
             }
         }
         return value;
+    }
+
+    // What one or two usage objects said, in whichever API's words.
+    private struct UsageFields
+    {
+        public long? Prompt, Completion, Cached, Reasoning;
+        public long? Input, Output, CacheRead, CacheCreation;
+
+        // Anthropic counts cached input apart from input_tokens; the ledger counts prompt tokens with them, as OpenAI does.
+        public readonly TokenUsage ToUsage() => Input is not null || Output is not null
+            ? new TokenUsage((Input ?? 0) + (CacheRead ?? 0) + (CacheCreation ?? 0), Output ?? 0, CacheRead ?? 0, 0)
+            : new TokenUsage(Prompt ?? 0, Completion ?? 0, Cached ?? 0, Reasoning ?? 0);
     }
 }

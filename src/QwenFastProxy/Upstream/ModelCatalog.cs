@@ -20,4 +20,22 @@ internal static class ModelCatalog
         }
         return null;
     }
+
+    /// <summary>
+    /// Whether a model has Qwen's thinking switch (<c>enable_thinking</c>), so a Messages request's <c>thinking</c> can
+    /// turn it on or off: the hybrid Qwen3 family and the commercial plus/flash/turbo lines; not the coder models, the
+    /// instruct-only releases or qwen3-max, which answer without thinking and may refuse the switch.
+    /// </summary>
+    public static bool Thinks(string model)
+    {
+        var name = model.ToLowerInvariant();
+        if (name.Contains("coder", StringComparison.Ordinal) || name.Contains("instruct", StringComparison.Ordinal)
+            || name.Contains("max", StringComparison.Ordinal) || name.Contains("vl", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        return name.StartsWith("qwen3", StringComparison.Ordinal) || name.StartsWith("qwen-plus", StringComparison.Ordinal)
+            || name.StartsWith("qwen-flash", StringComparison.Ordinal) || name.StartsWith("qwen-turbo", StringComparison.Ordinal)
+            || name.StartsWith("qwq", StringComparison.Ordinal);
+    }
 }

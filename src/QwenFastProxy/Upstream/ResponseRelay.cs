@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 using QwenFastProxy.Http;
 using QwenFastProxy.Observability;
+using QwenFastProxy.Resilience;
 using QwenFastProxy.Streaming;
 
 namespace QwenFastProxy.Upstream;
@@ -18,6 +19,7 @@ internal sealed class ResponseRelay
     private readonly TimeSpan _readTimeout;
     private readonly TimeProvider _time;
     private readonly ObjectPool<StreamRepairer>? _repairers;
+    private readonly MessagesAnswerRelay _messages;
 
     /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
     /// <param name="repair">Stutter repair of event streams (STUTTER_FILTER=on), or null to relay them untouched.</param>
@@ -35,6 +37,7 @@ internal sealed class ResponseRelay
                 : (Action<StreamState, StreamState, string>?)null;
             _repairers = new DefaultObjectPool<StreamRepairer>(new RepairerPolicy(repair, _time, onTransition), Environment.ProcessorCount * 64);
         }
+        _messages = new MessagesAnswerRelay(readTimeout, repair, _time);
     }
 
     /// <param name="context">The exchange.</param>
@@ -43,7 +46,16 @@ internal sealed class ResponseRelay
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<RelayResult> RelayAsync(RequestContext context, HttpResponseMessage response, CancellationTokenSource exchange)
     {
+        if (context.Upstream.TranslateToMessages)
+        {
+            return await _messages.RelayAsync(context, response, exchange).ConfigureAwait(false);
+        }
         var content = response.Content;
+        if (context.Route == RequestRoute.Messages && response.StatusCode == System.Net.HttpStatusCode.BadRequest
+            && await TryAnswerContextOverflowAsync(context, content, exchange.Token).ConfigureAwait(false))
+        {
+            return new RelayResult(RelayStatus.Completed, context.Response.BodyBytes);
+        }
         // The content type as the upstream sent it: parsing it into a MediaTypeHeaderValue and formatting it back
         // cost a parse and a string per response.
         var contentType = content.Headers.NonValidated.TryGetValues("Content-Type", out var values) ? values.ToString() : null;
@@ -67,25 +79,54 @@ internal sealed class ResponseRelay
         }
         if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode)
         {
-            // A whole chat answer carries its usage near its end: keep that end as it passes.
-            var tail = !isEventStream && context.Route == RequestRoute.Chat && response.IsSuccessStatusCode ? context.ResponseTail : null;
-            tail?.Clear();
-            var plain = await BodyRelay.RelayAsync(context, content, isEventStream, repairer: null, tail, _readTimeout, exchange, _time).ConfigureAwait(false);
-            return tail is not null && plain.Status == RelayStatus.Completed && UsageReader.TryReadTail(tail.Bytes, out var usage)
-                ? plain with { Usage = usage }
-                : plain;
+            // The usage of a whole chat answer is near its end; a forwarded Messages answer's at its ends: keep
+            // those as they pass.
+            var ends = response.IsSuccessStatusCode && (context.Route == RequestRoute.Messages || (context.Route == RequestRoute.Chat && !isEventStream))
+                ? context.ResponseEnds
+                : null;
+            ends?.Clear();
+            var plain = await BodyRelay.RelayAsync(context, content, isEventStream, rewriter: null, ends, _readTimeout, exchange, _time).ConfigureAwait(false);
+            if (ends is null || plain.Status != RelayStatus.Completed)
+            {
+                return plain;
+            }
+            var read = context.Route == RequestRoute.Chat
+                ? UsageReader.TryReadTail(ends.Tail, out var usage)
+                : UsageReader.TryReadMessages(ends.Head, ends.Tail, out usage);
+            return read ? plain with { Usage = usage } : plain;
         }
         var repairer = _repairers.Get();
         repairer.StripUsage = context.Upstream.StripUsage;
         try
         {
-            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, tail: null, _readTimeout, exchange, _time).ConfigureAwait(false);
+            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, ends: null, _readTimeout, exchange, _time).ConfigureAwait(false);
             return result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = repairer.Usage };
         }
         finally
         {
             _repairers.Return(repairer);
         }
+    }
+
+    // A forwarded Messages request refused for its length: said the way Anthropic's clients recognise (Claude Code
+    // then compacts the conversation). Any other refusal is relayed as it came (the body is buffered for that).
+    private static async ValueTask<bool> TryAnswerContextOverflowAsync(RequestContext context, HttpContent content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await content.LoadIntoBufferAsync(64 * 1024, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return false; // larger than any refusal: relay it
+        }
+        var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (!ContextOverflow.Matches(body))
+        {
+            return false;
+        }
+        context.Response.WriteError(MessagesAnswerRelay.ToAnthropicError(400, body));
+        return true;
     }
 
     private static void CopyResponseHeaders(HttpResponseHeaders headers, ref HeadWriter head)

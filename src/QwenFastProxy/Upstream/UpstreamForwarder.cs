@@ -66,6 +66,13 @@ internal sealed class UpstreamForwarder
     public ValueTask ForwardChatAsync(RequestContext context, ReadOnlyMemory<byte> body) =>
         SendAndRelayAsync(context, new Outgoing(HttpMethod.Post, PathSuffix: null, body, HasBody: true), context.Upstream.Streaming ? _timeouts.Streaming : _timeouts.Request);
 
+    /// <summary>
+    /// Forwards a Messages API request, as it is but for the model, to an Anthropic-compatible endpoint
+    /// (<paramref name="messagesUri"/>, ending in <c>/v1/messages</c>), with the client's <c>anthropic-*</c> headers.
+    /// </summary>
+    public ValueTask ForwardMessagesAsync(RequestContext context, ReadOnlyMemory<byte> body, Uri messagesUri) =>
+        SendAndRelayAsync(context, new Outgoing(HttpMethod.Post, PathSuffix: null, body, HasBody: true, messagesUri), context.Upstream.Streaming ? _timeouts.Streaming : _timeouts.Request);
+
     /// <summary>Forwards any other <c>/v1/...</c> request as it is (method, path, query, body).</summary>
     public ValueTask ForwardAsync(RequestContext context)
     {
@@ -315,7 +322,15 @@ internal sealed class UpstreamForwarder
     private HttpRequestMessage Build(RequestContext context, in Outgoing outgoing, UpstreamCredential credential)
     {
         HttpRequestMessage request;
-        if (outgoing.PathSuffix is null)
+        if (outgoing.Target is { } target)
+        {
+            request = new HttpRequestMessage(HttpMethod.Post, target) { Version = Http11 };
+            request.Content = new ReadOnlyMemoryContent(outgoing.Body);
+            UpstreamHeaders.SetJsonContentType(request.Content);
+            request.Headers.TryAddWithoutValidation("Accept", context.Upstream.Streaming ? "text/event-stream" : "application/json");
+            UpstreamHeaders.CopyAnthropicHeaders(context.Request.Headers, request);
+        }
+        else if (outgoing.PathSuffix is null)
         {
             request = new HttpRequestMessage(HttpMethod.Post, credential.ChatCompletionsUri ?? _chatCompletionsUri) { Version = Http11 };
             request.Content = new ReadOnlyMemoryContent(outgoing.Body);
@@ -402,7 +417,8 @@ internal sealed class UpstreamForwarder
     /// <param name="PathSuffix">Path and query after <c>/v1</c> for pass-through; null for chat completions.</param>
     /// <param name="Body">The request body, in memory for the whole exchange.</param>
     /// <param name="HasBody">Whether to send content at all.</param>
-    private readonly record struct Outgoing(HttpMethod Method, string? PathSuffix, ReadOnlyMemory<byte> Body, bool HasBody);
+    /// <param name="Target">An absolute address (a Messages API endpoint), instead of one under the API base.</param>
+    private readonly record struct Outgoing(HttpMethod Method, string? PathSuffix, ReadOnlyMemory<byte> Body, bool HasBody, Uri? Target = null);
 
     /// <summary>One attempt's message, response and breaker lease.</summary>
     private struct Attempt

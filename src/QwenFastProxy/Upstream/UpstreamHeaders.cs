@@ -53,6 +53,22 @@ internal static class UpstreamHeaders
         }
     }
 
+    /// <summary>
+    /// Copies the Messages API's version and beta headers, which say what the client expects of the answer
+    /// (the client's <c>x-api-key</c> is its key to the proxy and is never sent on).
+    /// </summary>
+    public static void CopyAnthropicHeaders(RequestHeaders from, HttpRequestMessage to)
+    {
+        if (from.TryGet("anthropic-version"u8, out var version))
+        {
+            to.Headers.TryAddWithoutValidation("anthropic-version", Encoding.Latin1.GetString(version));
+        }
+        if (from.TryGet("anthropic-beta"u8, out var beta))
+        {
+            to.Headers.TryAddWithoutValidation("anthropic-beta", Encoding.Latin1.GetString(beta));
+        }
+    }
+
     /// <summary>Copies the simulator's fault-injection headers, when the client sent them.</summary>
     public static void CopySimulatorHeaders(RequestHeaders from, HttpRequestMessage to)
     {

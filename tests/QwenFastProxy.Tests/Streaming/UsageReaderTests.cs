@@ -20,7 +20,7 @@ public sealed class UsageReaderTests
 
     [Theory]
     [InlineData("""{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"prompt_tokens_details":null,"completion_tokens_details":null}}""", 7, 3)]
-    [InlineData("""{"choices":[],"usage":{"input_tokens":9,"prompt_tokens":7,"extra":{"a":[1,2]},"completion_tokens":3}}""", 7, 3)]
+    [InlineData("""{"choices":[],"usage":{"audio_tokens":9,"prompt_tokens":7,"extra":{"a":[1,2]},"completion_tokens":3}}""", 7, 3)]
     [InlineData("""{"usage":{"prompt_tokens":"7","completion_tokens":3}}""", 0, 3)]
     public void DetailsMayBeNullAndUnknownFieldsAreSkipped(string chunk, long prompt, long completion)
     {
