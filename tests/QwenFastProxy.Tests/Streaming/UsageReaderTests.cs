@@ -64,4 +64,40 @@ public sealed class UsageReaderTests
 
         Assert.False(UsageReader.TryReadTail(tail, out _));
     }
+
+    [Fact]
+    public void AMessagesStreamStatesInputAtItsStartAndOutputAtItsEnd()
+    {
+        var head = Encoding.UTF8.GetBytes(
+            "event: message_start\n" +
+            """data: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":20,"cache_read_input_tokens":5,"output_tokens":1}}}""" + "\n\n");
+        var tail = Encoding.UTF8.GetBytes(
+            "event: message_delta\n" +
+            """data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":56}}""" + "\n\n" +
+            "event: message_stop\n" +
+            """data: {"type":"message_stop"}""" + "\n\n");
+
+        Assert.True(UsageReader.TryReadMessages(head, tail, out var usage));
+        Assert.Equal(new TokenUsage(25, 56, 5, 0), usage);
+    }
+
+    [Fact]
+    public void AMessageDeltaThatRestatesTheInputWins()
+    {
+        var head = Encoding.UTF8.GetBytes("""data: {"message":{"usage":{"input_tokens":9,"output_tokens":1}}}""");
+        var tail = Encoding.UTF8.GetBytes("""data: {"usage":{"input_tokens":30,"cache_creation_input_tokens":2,"cache_read_input_tokens":0,"output_tokens":7}}""");
+
+        Assert.True(UsageReader.TryReadMessages(head, tail, out var usage));
+        Assert.Equal(new TokenUsage(32, 7, 0, 0), usage);
+    }
+
+    [Fact]
+    public void AWholeMessagesAnswerHasItsUsageNearItsEnd()
+    {
+        var answer = Encoding.UTF8.GetBytes("""{"id":"msg_1","type":"message","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":3}}""");
+
+        Assert.True(UsageReader.TryReadMessages(answer, answer, out var usage));
+        Assert.Equal(new TokenUsage(12, 3, 0, 0), usage);
+        Assert.False(UsageReader.TryReadMessages("event: ping\n"u8, "data: {}"u8, out _));
+    }
 }
