@@ -84,8 +84,11 @@ internal sealed class SdkProxy : IAsyncDisposable
     /// <summary>A plain HTTP client on the proxy's root, for what is checked below the SDK.</summary>
     public HttpClient Http() => new() { BaseAddress = new Uri(Root + "/"), Timeout = Bound };
 
-    /// <summary>Posts <paramref name="json"/> as it is, with the client key as <c>x-api-key</c>.</summary>
-    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostRawAsync(string path, string json, string key = ClientKey)
+    /// <summary>
+    /// Posts <paramref name="json"/> as it is, with the client key as <c>x-api-key</c>, and reads the whole answer: the
+    /// transcript of a stream past the point where the SDK stops reading (at an error event).
+    /// </summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostRawAsync(string path, string json, string key = ClientKey, string? fault = null)
     {
         using var http = Http();
         using var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/'))
@@ -94,6 +97,10 @@ internal sealed class SdkProxy : IAsyncDisposable
         };
         request.Headers.Add("x-api-key", key);
         request.Headers.Add("anthropic-version", "2023-06-01");
+        if (fault is not null)
+        {
+            request.Headers.Add("X-Sim-Fault", fault);
+        }
         using var response = await http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
