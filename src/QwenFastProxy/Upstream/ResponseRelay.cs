@@ -77,7 +77,10 @@ internal sealed class ResponseRelay
         {
             return new RelayResult(RelayStatus.Completed, 0);
         }
-        if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode)
+        // A forwarded Messages stream is Anthropic's events, not chat chunks: the chat repairer has nothing to mend
+        // in it, and its way of ending a broken stream (an OpenAI error frame and [DONE]) is not one an Anthropic
+        // client reads, so it goes the plain way, whose error is an Anthropic error event.
+        if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode || context.Route == RequestRoute.Messages)
         {
             // The usage of a whole chat answer is near its end; a forwarded Messages answer's at its ends: keep
             // those as they pass.
