@@ -12,7 +12,8 @@ namespace QwenFastProxy.Benchmarks.Anthropic;
 /// <summary>
 /// One Messages API answer stream through the relay, event by event, at two lengths: what the longer one
 /// allocates beyond the shorter is the per-event cost. Forward mode relays the upstream's Anthropic events
-/// untouched (keeping the body's ends for the usage); translate mode repairs chat chunks and writes Messages events.
+/// untouched (STUTTER_FILTER=off; keeping the body's ends for the usage) or through the stutter repair per content
+/// block (the default); translate mode repairs chat chunks and writes Messages events.
 /// </summary>
 [MemoryDiagnoser]
 public class MessagesRelayBenchmarks
@@ -25,6 +26,7 @@ public class MessagesRelayBenchmarks
     private Pipe _pipe = null!;
     private RequestContext _context = null!;
     private MessagesEventStream _translation = null!;
+    private StreamRepairer _repairer = null!;
 
     [Params(16, 256)]
     public int Events { get; set; }
@@ -40,6 +42,7 @@ public class MessagesRelayBenchmarks
         _context = new RequestContext(request, new ResponseOutput(_pipe.Writer));
         _upstream.BeforeRead = () => Drain();
         _translation = new MessagesEventStream(new StreamRepairer(new StreamRepairOptions(), TimeProvider.System), TimeProvider.System);
+        _repairer = new StreamRepairer(new StreamRepairOptions(), TimeProvider.System);
     }
 
     [Benchmark(Baseline = true)]
@@ -49,6 +52,18 @@ public class MessagesRelayBenchmarks
         var ends = _context.ResponseEnds;
         ends.Clear();
         var result = await Relay(_anthropicEvents, rewriter: null, ends);
+        return result.Bytes + Drain();
+    }
+
+    [Benchmark]
+    public async Task<long> ForwardRepaired()
+    {
+        Begin();
+        var ends = _context.ResponseEnds;
+        ends.Clear();
+        _repairer.MessagesEvents = true;
+        var result = await Relay(_anthropicEvents, _repairer, ends);
+        _repairer.Recycle(); // as the relay's pool does when the repairer comes back
         return result.Bytes + Drain();
     }
 

@@ -25,7 +25,7 @@ internal static class BodyRelay
     /// <param name="content">The upstream body.</param>
     /// <param name="isEventStream">The body is server-sent events.</param>
     /// <param name="rewriter">Rewrites the events frame by frame; null relays the bytes untouched.</param>
-    /// <param name="ends">Keeps the first and last bytes of an untouched body (where its usage is); null keeps none.</param>
+    /// <param name="ends">Keeps the first and last bytes of the upstream's body as it came (where its usage is); null keeps none.</param>
     /// <param name="readTimeout">READ_TIMEOUT_SECONDS.</param>
     /// <param name="exchange">Cancelled when the client leaves or the exchange's overall timeout passes.</param>
     /// <param name="time">Clock of the repair's hold bound.</param>
@@ -47,7 +47,7 @@ internal static class BodyRelay
                 silence.CancelAfter(readTimeout);
                 var end = frames is null
                     ? await CopyOnceAsync(upstream, output, isEventStream, ends, silence.Token).ConfigureAwait(false)
-                    : await RewriteOnceAsync(frames, rewriter!, output, time, silence.Token, context.Aborted).ConfigureAwait(false);
+                    : await RewriteOnceAsync(frames, rewriter!, output, ends, time, silence.Token, context.Aborted).ConfigureAwait(false);
                 if (end == BodyEnd.Malformed)
                 {
                     output.NoteError(ProxyErrors.MalformedStream); // the rewriter ended the stream with it
@@ -122,7 +122,7 @@ internal static class BodyRelay
     /// <summary>One upstream read, its complete frames through the rewriter into the client's output buffer.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<BodyEnd> RewriteOnceAsync(
-        PipeReader frames, IEventStreamRewriter rewriter, ResponseOutput output, TimeProvider time, CancellationToken silence, CancellationToken aborted)
+        PipeReader frames, IEventStreamRewriter rewriter, ResponseOutput output, BodyEnds? ends, TimeProvider time, CancellationToken silence, CancellationToken aborted)
     {
         var body = output.Body;
         var pending = frames.ReadAsync(silence);
@@ -134,6 +134,13 @@ internal static class BodyRelay
         var end = BodyEnd.NotYet;
         while (end == BodyEnd.NotYet && SseFrameParser.TryReadFrame(ref buffer, result.IsCompleted, out var frame))
         {
+            if (ends is not null)
+            {
+                foreach (var segment in frame)
+                {
+                    ends.Append(segment.Span); // the upstream's frames as they came, before any rewriting
+                }
+            }
             switch (rewriter.Process(frame, body))
             {
                 case FrameResult.Done:

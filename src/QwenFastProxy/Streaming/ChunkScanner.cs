@@ -34,6 +34,9 @@ internal enum ChunkKind : byte
 
     /// <summary>A chunk with a <c>usage</c> object and no choices: the token counts at the end of a stream.</summary>
     UsageOnly,
+
+    /// <summary>A Messages stream's <c>content_block_stop</c>: the block's held text must go out before it.</summary>
+    BlockEnd,
 }
 
 /// <summary>

@@ -41,4 +41,18 @@ internal static class FrameWriter
         output.Write(rawText);
         output.Write("\"},\"finish_reason\":null}]}\n\n"u8);
     }
+
+    /// <summary>The Messages-event form of <see cref="WriteTailChunk"/>: a <c>content_block_delta</c> of the block.</summary>
+    public static void WriteTailEvent(int block, DeltaField field, ReadOnlySpan<byte> rawText, IBufferWriter<byte> output)
+    {
+        output.Write("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":"u8);
+        var span = output.GetSpan(11);
+        Utf8Formatter.TryFormat(block, span, out var written);
+        output.Advance(written);
+        output.Write(field == DeltaField.Content
+            ? ",\"delta\":{\"type\":\"text_delta\",\"text\":\""u8
+            : ",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\""u8);
+        output.Write(rawText);
+        output.Write("\"}}\n\n"u8);
+    }
 }

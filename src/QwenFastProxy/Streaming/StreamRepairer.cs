@@ -61,6 +61,7 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
         _pendingEdit = -1;
         Errors = 0;
         StripUsage = false;
+        MessagesEvents = false;
         ChunksRepaired = 0;
         BytesRemoved = 0;
         Usage = null;
@@ -90,6 +91,12 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
     /// </summary>
     public bool StripUsage { get; set; }
 
+    /// <summary>
+    /// The stream is Anthropic Messages events (a forwarded <c>/v1/messages</c> answer) rather than chat chunks: the
+    /// same repair, on <c>text_delta</c> and <c>thinking_delta</c> strings per content block.
+    /// </summary>
+    public bool MessagesEvents { get; set; }
+
     /// <summary>Malformed frames seen.</summary>
     public int Errors { get; private set; }
 
@@ -115,7 +122,11 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
             return FrameResult.Continue;
         }
 
-        var kind = ChunkScanner.Scan(json, _tokens, out var tokenCount);
+        var endedBlock = -1;
+        var tokenCount = 0;
+        var kind = MessagesEvents
+            ? MessagesEventScanner.Scan(json, _tokens, out tokenCount, out endedBlock)
+            : ChunkScanner.Scan(json, _tokens, out tokenCount);
         if (kind == ChunkKind.UsageOnly && UsageReader.TryReadChunk(json, out var usage))
         {
             Usage = usage;
@@ -128,6 +139,12 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
                 _state.MoveTo(StreamState.Terminating, "received DONE");
                 output.Write(frame);
                 return FrameResult.Done;
+            case ChunkKind.BlockEnd:
+                // A block closes: what it holds goes out first, and nothing can follow it inside the block.
+                Settle(output);
+                WriteUndeliveredTails(output, endedBlock);
+                output.Write(frame);
+                return FrameResult.Continue;
             case ChunkKind.UsageOnly when StripUsage:
                 // The proxy asked for usage the client did not: the counts stay here (read above).
                 return FrameResult.Continue;
@@ -205,11 +222,21 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
     /// <inheritdoc />
     long? IEventStreamRewriter.Deadline => HoldDeadline;
 
-    /// <summary>Sends what is held, then the OpenAI SDKs' mid-stream error: a <c>data:</c> error object and <c>[DONE]</c>.</summary>
+    /// <summary>
+    /// Sends what is held, then the client's mid-stream error: for chat a <c>data:</c> error object and <c>[DONE]</c>
+    /// (what the OpenAI SDKs raise), for Messages events an <c>event: error</c>.
+    /// </summary>
     public void Fail(IBufferWriter<byte> output, in HttpError error)
     {
         Complete(output, "upstream failed");
-        SseErrorFrame.Write(output, error, closeOpenFrame: false);
+        if (MessagesEvents)
+        {
+            AnthropicErrorBody.WriteEvent(output, error);
+        }
+        else
+        {
+            SseErrorFrame.Write(output, error, closeOpenFrame: false);
+        }
     }
 
     /// <summary>The upstream ended (with or without [DONE]): send everything still held.</summary>
@@ -362,18 +389,25 @@ internal sealed class StreamRepairer : IEventStreamRewriter, IDisposable
         FrameWriter.WriteRewritten(frame, json, _edits.AsSpan(0, editCount), output);
     }
 
-    // Text held back at a character boundary that the stream never completed: sent before [DONE] in a
-    // minimal chunk of its own, so that no byte the upstream sent is lost.
-    private void WriteUndeliveredTails(IBufferWriter<byte> output)
+    // Text held back at a character boundary that the stream never completed: sent before [DONE] (or before its
+    // block's end) in a minimal chunk of its own, so that no byte the upstream sent is lost.
+    private void WriteUndeliveredTails(IBufferWriter<byte> output, int onlyChoice = -1)
     {
         foreach (var field in _fields)
         {
             var tail = field.UndeliveredTail;
-            if (tail.IsEmpty)
+            if (tail.IsEmpty || (onlyChoice >= 0 && field.Choice != onlyChoice))
             {
                 continue;
             }
-            FrameWriter.WriteTailChunk(field.Choice, field.Field, tail, output);
+            if (MessagesEvents)
+            {
+                FrameWriter.WriteTailEvent(field.Choice, field.Field, tail, output);
+            }
+            else
+            {
+                FrameWriter.WriteTailChunk(field.Choice, field.Field, tail, output);
+            }
             field.TailDelivered();
         }
     }

@@ -77,10 +77,7 @@ internal sealed class ResponseRelay
         {
             return new RelayResult(RelayStatus.Completed, 0);
         }
-        // A forwarded Messages stream is Anthropic's events, not chat chunks: the chat repairer has nothing to mend
-        // in it, and its way of ending a broken stream (an OpenAI error frame and [DONE]) is not one an Anthropic
-        // client reads, so it goes the plain way, whose error is an Anthropic error event.
-        if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode || context.Route == RequestRoute.Messages)
+        if (!isEventStream || _repairers is null || !response.IsSuccessStatusCode)
         {
             // The usage of a whole chat answer is near its end; a forwarded Messages answer's at its ends: keep
             // those as they pass.
@@ -100,10 +97,19 @@ internal sealed class ResponseRelay
         }
         var repairer = _repairers.Get();
         repairer.StripUsage = context.Upstream.StripUsage;
+        // A forwarded Messages stream is Anthropic's events: repaired per content block, ended in Anthropic's way when
+        // it breaks, its usage read from its ends (message_start, message_delta) as they pass.
+        var messages = context.Route == RequestRoute.Messages;
+        repairer.MessagesEvents = messages;
+        var messageEnds = messages ? context.ResponseEnds : null;
+        messageEnds?.Clear();
         try
         {
-            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, ends: null, _readTimeout, exchange, _time).ConfigureAwait(false);
-            return result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = repairer.Usage };
+            var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, messageEnds, _readTimeout, exchange, _time).ConfigureAwait(false);
+            result = result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = repairer.Usage };
+            return messageEnds is not null && UsageReader.TryReadMessages(messageEnds.Head, messageEnds.Tail, out var messagesUsage)
+                ? result with { Usage = messagesUsage }
+                : result;
         }
         finally
         {

@@ -7,8 +7,9 @@ using QwenFastProxy.TestCorpus;
 namespace QwenFastProxy.IntegrationTests.Anthropic;
 
 /// <summary>
-/// Qwen's stutter (the first chunks carrying all the text so far) as the SDK sees it: repaired in translate mode, where
-/// the proxy reads the chat stream; relayed as the upstream sent it in forward mode, where the proxy reads nothing.
+/// Qwen's stutter (the first chunks carrying all the text so far) as the SDK sees it: repaired in both modes — on the
+/// chat stream before translation, on the Messages events themselves when forwarded — and relayed as the upstream
+/// sent it only with the repair switched off.
 /// </summary>
 public sealed class SdkStutterTests
 {
@@ -39,9 +40,32 @@ public sealed class SdkStutterTests
     }
 
     [Fact]
-    public async Task ForwardModeRelaysTheUpstreamsStreamByteForByteStutterIncluded()
+    public async Task ForwardModeRepairsTheTextOfTheRelayedEvents()
     {
         await using var proxy = await SdkProxy.StartAsync(MessagesMode.Forward, simulator: Stuttering());
+        using var client = proxy.Client();
+
+        var message = await SdkCalls.SendAsync(client, SdkRequests.Text(), stream: true);
+
+        Assert.Equal(proxy.Simulator.Options.ResponseText, MessageText.Text(message));
+    }
+
+    [Fact]
+    public async Task ForwardModeRepairsTheThinkingAsWellAsTheText()
+    {
+        await using var proxy = await SdkProxy.StartAsync(MessagesMode.Forward, simulator: Stuttering());
+        using var client = proxy.Client();
+
+        var message = await SdkCalls.SendAsync(client, SdkRequests.Thinking("qwen-plus"), stream: true);
+
+        Assert.Equal(proxy.Simulator.Options.ReasoningText, MessageText.Thinking(message).Thinking);
+        Assert.Equal(proxy.Simulator.Options.ResponseText, MessageText.Text(message));
+    }
+
+    [Fact]
+    public async Task WithTheRepairOffForwardModeRelaysTheUpstreamsStreamByteForByteStutterIncluded()
+    {
+        await using var proxy = await SdkProxy.StartAsync(MessagesMode.Forward, o => o with { StutterFilter = false }, Stuttering());
         using var client = proxy.Client();
 
         var message = await SdkCalls.SendAsync(client, SdkRequests.Text(), stream: true);
@@ -51,7 +75,7 @@ public sealed class SdkStutterTests
         var upstreamBody = Assert.Single(proxy.Simulator.Requests.Snapshot()).Body;
         var direct = await DirectAnswerAsync(upstreamBody, Stuttering());
         Assert.Equal(direct, relayed);
-        // What the SDK made of it: the upstream's stuttered text, repeats and all, which forward mode does not repair.
+        // What the SDK made of it: the upstream's stuttered text, repeats and all.
         var text = MessageText.Text(message);
         Assert.Equal(AnthropicEventSequence.Read(System.Text.Encoding.UTF8.GetString(direct)).Text, text);
         Assert.NotEqual(proxy.Simulator.Options.ResponseText, text);
