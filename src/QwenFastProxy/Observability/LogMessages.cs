@@ -34,6 +34,9 @@ internal static partial class LogMessages
     [ZLoggerMessage(LogLevel.Error, "usage file {path} could not be {action} ({message}); {rows} row(s) kept in memory and retried")]
     public static partial void UsageFileFailed(this ILogger logger, string path, string action, string message, int rows);
 
+    [ZLoggerMessage(LogLevel.Error, "usage file {path} could not be synced to disk ({message}); its rows are written and outlive the process, not a machine crash")]
+    public static partial void UsageFileNotSynced(this ILogger logger, string path, string message);
+
     [ZLoggerMessage(LogLevel.Error, "usage file {path}: {rows} row(s) given up after the file stayed unwritable; /usage still counts them until restart")]
     public static partial void UsageRowsDropped(this ILogger logger, string path, int rows);
 }

@@ -10,9 +10,10 @@ namespace QwenFastProxy.Observability;
 /// Usage per client key and model: requests, errors and tokens. A finished request is summed in memory at once
 /// (what <c>/usage</c> and <c>/metrics</c> read) and queued for the usage file, which one background writer
 /// appends to, so the request path never touches the disk. The writer takes every row queued by the time it
-/// wakes, appends them in one write and fsyncs before it sleeps again: a row reaches the disk within one fsync
-/// of its request's end, and a clean shutdown writes every queued row first. The file is read back at start in
-/// the background; the writer appends only once that is done, so no row is counted twice.
+/// wakes and appends them in one write; it fsyncs at most once a second (<see cref="SyncPacer"/>): a row is in
+/// the file as soon as the writer wakes and on the disk within a second, and a clean shutdown writes and syncs
+/// every queued row first. The file is read back at start in the background; the writer appends only once that is
+/// done, so no row is counted twice.
 /// </summary>
 internal sealed class UsageLedger : IDisposable
 {
@@ -27,6 +28,7 @@ internal sealed class UsageLedger : IDisposable
     // Past this many unwritten bytes (an unwritable disk for a long time) the oldest are given up.
     private const int MaxPendingBytes = 64 * 1024 * 1024;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<(DateOnly Day, string Key, string Model), UsageTotals> _byDay = [];
@@ -232,12 +234,27 @@ internal sealed class UsageLedger : IDisposable
         var pending = new ArrayBufferWriter<byte>(4096);
         var pendingRows = 0;
         var barriers = new List<TaskCompletionSource>();
+        var pacer = new SyncPacer(SyncInterval, _time);
+        CancellationTokenSource? syncTimer = null; // armed while written rows wait for their fsync
         FileStream? file = null;
         var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
+                try
+                {
+                    if (!await reader.WaitToReadAsync(syncTimer?.Token ?? default).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Quiet since the last write: its rows are due their fsync.
+                    Sync(path, ref file, pacer, ref syncTimer);
+                    continue;
+                }
                 while (reader.TryRead(out var queued))
                 {
                     if (queued.Barrier is { } barrier)
@@ -261,10 +278,19 @@ internal sealed class UsageLedger : IDisposable
                         await Task.Delay(RetryDelay, _time).ConfigureAwait(false);
                     }
                 }
-                else
+                else if (pending.WrittenCount > 0)
                 {
                     pending.Clear();
                     pendingRows = 0;
+                    pacer.Written();
+                }
+                if (pacer.Dirty && (barriers.Count > 0 || pacer.Due))
+                {
+                    Sync(path, ref file, pacer, ref syncTimer);
+                }
+                else if (pacer.Dirty && syncTimer is null)
+                {
+                    syncTimer = new CancellationTokenSource(pacer.UntilDue > TimeSpan.Zero ? pacer.UntilDue : TimeSpan.Zero, _time);
                 }
                 foreach (var barrier in barriers)
                 {
@@ -272,13 +298,18 @@ internal sealed class UsageLedger : IDisposable
                 }
                 barriers.Clear();
             }
-            if (pending.WrittenCount > 0)
+            if (pending.WrittenCount > 0 && TryAppend(path, ref file, pending, pendingRows)) // last chance at shutdown
             {
-                TryAppend(path, ref file, pending, pendingRows); // last chance at shutdown
+                pacer.Written();
+            }
+            if (pacer.Dirty)
+            {
+                Sync(path, ref file, pacer, ref syncTimer);
             }
         }
         finally
         {
+            syncTimer?.Dispose();
             file?.Dispose();
         }
     }
@@ -290,7 +321,6 @@ internal sealed class UsageLedger : IDisposable
             file ??= Open(path);
             // One write per batch: appends from two processes sharing the file never interleave inside a row.
             file.Write(rows.WrittenSpan);
-            file.Flush(flushToDisk: true);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -300,6 +330,21 @@ internal sealed class UsageLedger : IDisposable
             file = null;
             return false;
         }
+    }
+
+    private void Sync(string path, ref FileStream? file, SyncPacer pacer, ref CancellationTokenSource? syncTimer)
+    {
+        syncTimer?.Dispose();
+        syncTimer = null;
+        try
+        {
+            file?.Flush(flushToDisk: true);
+        }
+        catch (IOException ex)
+        {
+            _logger.UsageFileNotSynced(path, ex.Message);
+        }
+        pacer.Synced();
     }
 
     private static FileStream Open(string path)
