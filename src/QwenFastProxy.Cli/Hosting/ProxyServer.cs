@@ -42,7 +42,7 @@ public sealed class ProxyServer : IAsyncDisposable
             listen = options;
             options.UseQwenFastProxy(proxy);
         });
-        var transportOptions = new SocketTransportOptions();
+        var transportOptions = new SocketTransportOptions { UnsafePreferInlineScheduling = EventThreads.Inline };
         TransportMemory.TryUsePinnedBlocks(transportOptions);
         var transport = new SocketTransportFactory(Options.Create(transportOptions), loggerFactory);
         var server = new KestrelServer(Options.Create(kestrelOptions), transport, loggerFactory);
