@@ -9,6 +9,7 @@
 #   ROUNDS=6 SECONDS_PER_RUN=6 CONNS=64 WARMUP=4 bench/load/ab.sh 199f4e6 relay-refactor
 #   A_ENV / B_ENV: extra environment for one side, e.g. A_ENV="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0"
 #   bench/load/ab.sh HEAD inline-off compares a runtime switch within one build.
+#   B_JIT=1: B is the working tree run by the JIT instead of native AOT.
 # Writes bench/results/<date>-<NAME>.md (OUT=/tmp/x writes /tmp/x.md instead). Needs wrk (apt-get installs it when
 # missing and root). Everything binds to 127.0.0.1: simulator 18080, A 18143, B 18153.
 # bombardier equivalent of one run (not installable here): bombardier -c 64 -d 6s -m POST -H 'Content-Type:
@@ -40,10 +41,15 @@ cleanup() {
 pids=()
 trap cleanup EXIT
 
-echo "building: simulator, A ($base_commit), B ($head_commit$dirty)"
+echo "building: simulator, A ($base_commit), B ($head_commit$dirty$([ "${B_JIT:-0}" = 1 ] && echo ", JIT"))"
 dotnet publish bench/QwenFastProxy.SimulatorHost -c Release -r linux-x64 -o artifacts/sim >/dev/null
 dotnet publish "$worktree/src/QwenFastProxy.Cli" -c Release -r linux-x64 -o artifacts/ab-a >/dev/null
-dotnet publish src/QwenFastProxy.Cli -c Release -r linux-x64 -o artifacts/ab-b >/dev/null
+if [ "${B_JIT:-0}" = 1 ]; then # the same code run by the JIT (tiered, with dynamic PGO): a ceiling for the AOT build
+  rm -rf artifacts/ab-b
+  dotnet publish src/QwenFastProxy.Cli -c Release -r linux-x64 -p:PublishAot=false -p:SelfContained=false -o artifacts/ab-b >/dev/null
+else
+  dotnet publish src/QwenFastProxy.Cli -c Release -r linux-x64 -o artifacts/ab-b >/dev/null
+fi
 
 artifacts/sim/qwen-simulator $sim_port 20 0 >/dev/null &
 pids+=($!)
@@ -102,7 +108,7 @@ done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 {
-  echo "# A/B: $base_commit (A) vs $head_commit$dirty (B) — $name ($(date -u +%F))"
+  echo "# A/B: $base_commit (A) vs $head_commit$dirty$([ "${B_JIT:-0}" = 1 ] && echo ", run by the JIT,") (B) — $name ($(date -u +%F))"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr)."
   echo "bench/load/ab.sh: both AOT binaries in front of one simulator (20 chunks per stream, no delays), wrk -t2 -c$conns -d${seconds}s,"
