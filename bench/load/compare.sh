@@ -27,6 +27,7 @@
 #   PHASES="ns s lat hey slow startup" SLOW_STREAMS=1000 SLOW_CHUNKS=30 SLOW_DELAY_MS=1000 SLOW_RAMP_MS=1000 STARTUP_RUNS=10
 #   quick check: OUT=/tmp/compare-trial PHASES="ns hey slow startup" ROUNDS=1 SECONDS_PER_RUN=2 WARMUP=2 SLOW_STREAMS=100 SLOW_CHUNKS=5 \
 #     SLOW_DELAY_MS=200 STARTUP_RUNS=3 SKIP_BUILD=1 bench/load/compare.sh
+#   NGINX_ACCESS_LOG=on: nginx writes a buffered access log (off by default, as in bench/load/nginx.conf).
 #   SKIP_BUILD=1 reuses artifacts/{sim,publish,yarp,streamload}. Root is needed only to apt-get install nginx/hey.
 #   SIM_PORT=18080 QFP_PORT=18143 NGINX_PORT=18144 YARP_PORT=18145: the slow phase listens on each + 10 and the start-up
 #   probe on QFP_PORT + 20; all must be free (checked before anything starts). WARMUP=0 skips the warm-up. The script raises ulimit -n itself (1,000 proxied streams = 2,000+ sockets).
@@ -161,12 +162,16 @@ launch() { # peer upstream_port listen_port tag -> starts that proxy in front of
   local peer=$1 up=$2 listen=$3 tag=$4 health=/
   case $peer in
     qwenfastproxy)
-      QWEN_API_KEY=bench-key QWEN_API_BASE_URL="http://127.0.0.1:$up/v1" LOG_FORMAT=text \
+      mkdir -p "$work/$tag-qfp-state"
+      STATE_DIR="$work/$tag-qfp-state" QWEN_API_KEY=bench-key QWEN_API_BASE_URL="http://127.0.0.1:$up/v1" LOG_FORMAT=text \
         artifacts/publish/qwenfastproxy --host 127.0.0.1 --port "$listen" >"$work/$tag-qfp.log" 2>&1 &
       health=/healthz;;
     nginx)
       mkdir -p "$work/$tag-nginx/logs" "$work/$tag-nginx/tmp"
+      # NGINX_ACCESS_LOG=on gives nginx an access log as cheap as it gets (buffered, flushed every second), to weigh
+      # it on equal terms with the proxy, which always writes one.
       sed -e "s/127\.0\.0\.1:18080/127.0.0.1:$up/; s/127\.0\.0\.1:18144/127.0.0.1:$listen/" \
+        -e "$([ "${NGINX_ACCESS_LOG:-off}" = on ] && echo 's|access_log off;|access_log logs/access.log combined buffer=64k flush=1s;|' || echo 'n')" \
         bench/load/nginx.conf >"$work/$tag-nginx/nginx.conf"
       nginx -p "$work/$tag-nginx" -c "$work/$tag-nginx/nginx.conf" >"$work/$tag-nginx.log" 2>&1 &;;
     yarp)
@@ -355,6 +360,8 @@ vs_text() { [[ $1 == – ]] && echo "–" || echo "$1× ($(fmt "$2") vs. $(fmt "
 qfp_bytes=$([[ -x artifacts/publish/qwenfastproxy ]] && stat -c %s artifacts/publish/qwenfastproxy || echo "")
 {
   echo "# Side-by-side compare: direct vs. qwenfastproxy vs. nginx vs. YARP ($date_tag)"
+  echo
+  echo "qwenfastproxy at $(git rev-parse --short HEAD)$([ -n "$(git status --porcelain --untracked-files=no)" ] && echo ' + uncommitted changes'); nginx access log: ${NGINX_ACCESS_LOG:-off} (the proxy always writes one)."
   echo
   echo "Machine: $(nproc) cores ($cpu_model), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
        "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///' || echo '–'), .NET $(dotnet --version 2>/dev/null || echo '?'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')$(command -v hey >/dev/null && echo ", hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null || echo '?')")."
