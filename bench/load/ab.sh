@@ -111,7 +111,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
   echo "# A/B: $base_commit (A) vs $head_commit$dirty$([ "${B_JIT:-0}" = 1 ] && echo ", run by the JIT,") (B) — $name ($(date -u +%F))"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr)."
-  echo "bench/load/ab.sh: both AOT binaries in front of one simulator (20 chunks per stream, no delays), wrk -t2 -c$conns -d${seconds}s,"
+  echo "bench/load/ab.sh: $([ "${B_JIT:-0}" = 1 ] && echo "A's AOT binary and B's JIT build" || echo "both AOT binaries") in front of one simulator (20 chunks per stream, no delays), wrk -t2 -c$conns -d${seconds}s,"
   echo "$rounds interleaved rounds after a ${warmup}s warm-up each, medians; wrk, simulator and both proxies share the cores."
   [ -z "${A_ENV:-}${B_ENV:-}" ] || echo "Extra environment: A: ${A_ENV:-none}; B: ${B_ENV:-none}."
   echo
