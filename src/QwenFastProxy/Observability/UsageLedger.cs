@@ -252,7 +252,7 @@ internal sealed class UsageLedger : IDisposable
                 catch (OperationCanceledException)
                 {
                     // Quiet since the last write: its rows are due their fsync.
-                    Sync(path, ref file, pacer, ref syncTimer);
+                    Sync(path, file, pacer, ref syncTimer);
                     continue;
                 }
                 while (reader.TryRead(out var queued))
@@ -284,13 +284,17 @@ internal sealed class UsageLedger : IDisposable
                     pendingRows = 0;
                     pacer.Written();
                 }
-                if (pacer.Dirty && (barriers.Count > 0 || pacer.Due))
+                if (pacer.Dirty)
                 {
-                    Sync(path, ref file, pacer, ref syncTimer);
-                }
-                else if (pacer.Dirty && syncTimer is null)
-                {
-                    syncTimer = new CancellationTokenSource(pacer.UntilDue > TimeSpan.Zero ? pacer.UntilDue : TimeSpan.Zero, _time);
+                    var wait = pacer.UntilDue;
+                    if (barriers.Count > 0 || wait <= TimeSpan.Zero)
+                    {
+                        Sync(path, file, pacer, ref syncTimer);
+                    }
+                    else
+                    {
+                        syncTimer ??= new CancellationTokenSource(wait, _time);
+                    }
                 }
                 foreach (var barrier in barriers)
                 {
@@ -304,7 +308,7 @@ internal sealed class UsageLedger : IDisposable
             }
             if (pacer.Dirty)
             {
-                Sync(path, ref file, pacer, ref syncTimer);
+                Sync(path, file, pacer, ref syncTimer);
             }
         }
         finally
@@ -332,7 +336,7 @@ internal sealed class UsageLedger : IDisposable
         }
     }
 
-    private void Sync(string path, ref FileStream? file, SyncPacer pacer, ref CancellationTokenSource? syncTimer)
+    private void Sync(string path, FileStream? file, SyncPacer pacer, ref CancellationTokenSource? syncTimer)
     {
         syncTimer?.Dispose();
         syncTimer = null;

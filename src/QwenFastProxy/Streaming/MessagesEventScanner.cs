@@ -51,7 +51,14 @@ internal static class MessagesEventScanner
                 else if (reader.ValueTextEquals("delta"u8))
                 {
                     reader.Read();
-                    text = reader.TokenType == JsonTokenType.StartObject ? ScanDelta(ref reader) : SkipValue(ref reader);
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        text = ScanDelta(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else
                 {
@@ -70,7 +77,7 @@ internal static class MessagesEventScanner
                 case EventType.BlockStop when index >= 0:
                     endedBlock = index;
                     return ChunkKind.BlockEnd;
-                case EventType.Delta when text is { } token && index >= 0 && tokens.Length > 0:
+                case EventType.Delta when text is { } token && index >= 0:
                     tokens[0] = token with { Choice = index };
                     count = 1;
                     return ChunkKind.Json;
@@ -91,12 +98,6 @@ internal static class MessagesEventScanner
         Delta,
         BlockStop,
         MessageStop,
-    }
-
-    private static DeltaToken? SkipValue(ref Utf8JsonReader reader)
-    {
-        reader.Skip();
-        return null;
     }
 
     // The delta's text or thinking string; its "type" may come before or after it.

@@ -99,17 +99,16 @@ internal sealed class ResponseRelay
         repairer.StripUsage = context.Upstream.StripUsage;
         // A forwarded Messages stream is Anthropic's events: repaired per content block, ended in Anthropic's way when
         // it breaks, its usage read from its ends (message_start, message_delta) as they pass.
-        var messages = context.Route == RequestRoute.Messages;
-        repairer.MessagesEvents = messages;
-        var messageEnds = messages ? context.ResponseEnds : null;
+        repairer.MessagesEvents = context.Route == RequestRoute.Messages;
+        var messageEnds = repairer.MessagesEvents ? context.ResponseEnds : null;
         messageEnds?.Clear();
         try
         {
             var result = await BodyRelay.RelayAsync(context, content, isEventStream, repairer, messageEnds, _readTimeout, exchange, _time).ConfigureAwait(false);
-            result = result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = repairer.Usage };
-            return messageEnds is not null && UsageReader.TryReadMessages(messageEnds.Head, messageEnds.Tail, out var messagesUsage)
-                ? result with { Usage = messagesUsage }
-                : result;
+            var usage = messageEnds is null ? repairer.Usage
+                : UsageReader.TryReadMessages(messageEnds.Head, messageEnds.Tail, out var read) ? read
+                : null;
+            return result with { ChunksRepaired = repairer.ChunksRepaired, BytesRemoved = repairer.BytesRemoved, Usage = usage };
         }
         finally
         {
