@@ -73,6 +73,17 @@ internal sealed class PooledBytes : IBufferWriter<byte>, IDisposable
 
     public void Clear() => Length = 0;
 
+    /// <summary>Hands the array to a new owner, who returns it to the shared pool, and leaves this buffer empty.</summary>
+    /// <param name="length">How many bytes of the array are written.</param>
+    public byte[] Detach(out int length)
+    {
+        var buffer = _buffer;
+        length = Length;
+        _buffer = [];
+        Length = 0;
+        return buffer;
+    }
+
     public void Dispose()
     {
         if (_buffer.Length > 0)

@@ -56,8 +56,14 @@ internal sealed class HttpRequest
     /// <summary>True when the client sent <c>Expect: 100-continue</c>.</summary>
     public bool ExpectContinue { get; internal set; }
 
-    /// <summary>The body, read whole (empty when there is none). Valid until the next request.</summary>
+    /// <summary>
+    /// The body, read whole (empty when there is none). Valid until the next request, or until
+    /// <see cref="RequestContext.ReleaseSentBodies"/> once the upstream has it.
+    /// </summary>
     public ReadOnlyMemory<byte> Body => Content.Memory;
+
+    /// <summary>The body's length as received, known after the body itself is released.</summary>
+    public int BodyLength => Content.Length;
 
     internal RequestBody Content { get; } = new();
 

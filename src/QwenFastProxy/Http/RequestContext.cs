@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using QwenFastProxy.Buffers;
@@ -51,6 +52,12 @@ internal sealed class RequestContext
     internal RememberedString LoggedUserAgent;
     internal RememberedString LoggedClientIp;
 
+    /// <summary>
+    /// The upstream message of the connection's last model request, kept for its next one (Upstream/UpstreamForwarder);
+    /// null while an exchange has it out. Exchanges on a connection never overlap, so it is never shared.
+    /// </summary>
+    internal HttpRequestMessage? SpareUpstreamMessage;
+
     /// <summary>The whole exchange's deadline (linked to <see cref="Aborted"/>), reused across the connection's requests.</summary>
     internal ReusableTimeout ExchangeTimeout { get; } = new();
 
@@ -59,6 +66,40 @@ internal sealed class RequestContext
 
     private RequestRoute? _route;
     private BodyEnds? _responseEnds;
+    private byte[]? _rentedBody;
+
+    /// <summary>
+    /// Takes charge of the body sent upstream in place of the client's (a model rewrite, a translation), rented from
+    /// the shared pool: it goes back with <see cref="ReleaseSentBodies"/> or <see cref="ReturnRentedBody"/>.
+    /// </summary>
+    /// <returns>The first <paramref name="length"/> bytes of <paramref name="rented"/>.</returns>
+    internal ReadOnlyMemory<byte> AdoptRentedBody(byte[] rented, int length)
+    {
+        ReturnRentedBody();
+        _rentedBody = rented;
+        return rented.AsMemory(0, length);
+    }
+
+    /// <summary>Returns the adopted body to the pool, if it is still held (the end of the exchange).</summary>
+    internal void ReturnRentedBody()
+    {
+        if (_rentedBody is { } rented)
+        {
+            _rentedBody = null;
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Frees the client's body and any body sent in its place once the upstream has them for good (its answer's head
+    /// is in and nothing will be retried): a stream can last minutes, and a coding agent's request carries its whole
+    /// conversation. Only the body's length stays known, for the access log.
+    /// </summary>
+    internal void ReleaseSentBodies()
+    {
+        Request.Content.Release();
+        ReturnRentedBody();
+    }
 
     internal void Reset(CancellationToken aborted)
     {
@@ -72,6 +113,9 @@ internal sealed class RequestContext
     /// <summary>Frees what the connection kept between requests, when it closes.</summary>
     internal void Release()
     {
+        ReturnRentedBody();
+        SpareUpstreamMessage?.Dispose();
+        SpareUpstreamMessage = null;
         ReadTimeout.Dispose();
         ExchangeTimeout.Dispose();
     }

@@ -16,9 +16,12 @@ internal sealed class RequestHeaders
     // connection does not hold MAX_REQUEST_HEADER_BYTES of memory.
     private const int InitialBytes = 1024;
 
+    // Likewise for the index: SDK clients send about a dozen fields; 16 slots, doubled as needed up to MaxCount.
+    private const int InitialEntries = 16;
+
     private readonly int _capacity;
     private byte[] _bytes;
-    private readonly Entry[] _entries = new Entry[MaxCount];
+    private Entry[] _entries = new Entry[InitialEntries];
     private int _used;
 
     internal RequestHeaders(int capacityBytes)
@@ -72,6 +75,10 @@ internal sealed class RequestHeaders
         if (needed > _bytes.Length)
         {
             Array.Resize(ref _bytes, Math.Min(_capacity, Math.Max(needed, _bytes.Length * 2)));
+        }
+        if (Count == _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Min(MaxCount, _entries.Length * 2));
         }
         ref var entry = ref _entries[Count++];
         entry.NameStart = _used;

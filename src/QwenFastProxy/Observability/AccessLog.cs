@@ -69,7 +69,7 @@ internal sealed class AccessLog : IAccessLog
         _metrics?.RequestCompleted(
             MetricClassifier.Route(context.Route),
             response.StatusCode,
-            request.Body.Length,
+            request.BodyLength,
             response.BodyBytes,
             ttfb < 0 ? -1 : ttfb / 1000,
             duration / 1000,
@@ -87,7 +87,7 @@ internal sealed class AccessLog : IAccessLog
             context.Upstream.Status,
             context.Upstream.Model ?? "-",
             context.Upstream.Streaming,
-            request.Body.Length,
+            request.BodyLength,
             response.BodyBytes,
             Math.Round(ttfb, 2),
             Math.Round(duration, 2),

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using QwenFastProxy.Configuration;
@@ -86,18 +85,18 @@ internal sealed class ChatCompletionsEndpoint
             return;
         }
 
-        var rewritten = chat.Rewrite(body.Span, replacement, out var length);
+        var rewritten = context.AdoptRentedBody(chat.Rewrite(body.Span, replacement, out var length), length);
         try
         {
             if (sentModel is not null)
             {
                 context.Upstream.Model = sentModel;
             }
-            await _forwarder.ForwardChatAsync(context, rewritten.AsMemory(0, length)).ConfigureAwait(false);
+            await _forwarder.ForwardChatAsync(context, rewritten).ConfigureAwait(false);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rewritten);
+            context.ReturnRentedBody(); // unless the forwarder freed it already
         }
     }
 }

@@ -129,14 +129,14 @@ internal sealed class MessagesEndpoint
             context.Response.WriteError(ProxyErrors.InvalidBody(error!));
             return;
         }
-        var rewritten = scanned.RewriteModel(body.Span, System.Text.Json.JsonEncodedText.Encode(model), out var length);
+        var rewritten = context.AdoptRentedBody(scanned.RewriteModel(body.Span, System.Text.Json.JsonEncodedText.Encode(model), out var length), length);
         try
         {
-            await _forwarder.ForwardMessagesAsync(context, rewritten.AsMemory(0, length), _messagesUri).ConfigureAwait(false);
+            await _forwarder.ForwardMessagesAsync(context, rewritten, _messagesUri).ConfigureAwait(false);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rewritten);
+            context.ReturnRentedBody(); // unless the forwarder freed it already
         }
     }
 
@@ -144,8 +144,17 @@ internal sealed class MessagesEndpoint
     {
         context.Upstream.TranslateToMessages = true;
         context.Upstream.InputTokensEstimate = request.EstimateInputTokens();
-        using var chat = new PooledBytes();
+        var chat = new PooledBytes();
         request.WriteChatRequest(chat, model, ModelCatalog.Thinks(model));
-        await _forwarder.ForwardChatAsync(context, chat.Memory).ConfigureAwait(false);
+        request.Dispose(); // its parse has served; the answer can stream for minutes
+        var body = context.AdoptRentedBody(chat.Detach(out var length), length);
+        try
+        {
+            await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.ReturnRentedBody(); // unless the forwarder freed it already
+        }
     }
 }

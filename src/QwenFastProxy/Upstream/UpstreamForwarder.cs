@@ -18,8 +18,8 @@ namespace QwenFastProxy.Upstream;
 /// through. Nothing is retried once the relay has started. An upstream refusal of the token (401, a 403 that is
 /// not about quota, or Qwen's "invalid access token" wording in a 400) gets one renewed credential and one more
 /// attempt. Refusals whose cause the upstream's words hide (<see cref="PlanErrorExplanations"/>) are answered with
-/// the upstream's status and an explanation. The body is in memory, and each attempt builds its own <see cref="HttpRequestMessage"/>, which can be
-/// sent only once.
+/// the upstream's status and an explanation. The body is in memory. A model request's first attempt reuses the client
+/// connection's message from its last exchange (exchanges on a connection never overlap); retries get fresh ones.
 /// </summary>
 internal sealed class UpstreamForwarder
 {
@@ -97,7 +97,12 @@ internal sealed class UpstreamForwarder
             return;
         }
 
-        // 3. Head and body back to the client, as they arrive. From here on nothing is retried.
+        // 3. Head and body back to the client, as they arrive. From here on nothing is retried, so a stream, which
+        //    can last minutes, lets go of the request bodies the upstream has for good.
+        if (context.Upstream.Streaming)
+        {
+            context.ReleaseSentBodies();
+        }
         await RelayAsync(context, attempt, exchange).ConfigureAwait(false);
     }
 
@@ -134,7 +139,7 @@ internal sealed class UpstreamForwarder
                     return default;
                 }
 
-                attempt.Request = Build(context, outgoing, credential);
+                attempt.Request = Build(context, outgoing, credential, firstAttempt: retries == 0 && !tokenRenewed);
                 _resilience.Metrics?.UpstreamAttempt();
                 try
                 {
@@ -264,7 +269,6 @@ internal sealed class UpstreamForwarder
         var result = new RelayResult(RelayStatus.ClientGone, 0); // what an unexpected failure of the relay counts as
         try
         {
-            using (attempt.Request)
             using (attempt.Response)
             {
                 context.Upstream.Status = (int)attempt.Response!.StatusCode;
@@ -276,6 +280,7 @@ internal sealed class UpstreamForwarder
         }
         finally
         {
+            KeepForReuse(context, attempt.Request!);
             if (attempt.DeferVerdict)
             {
                 // A body the upstream broke (reset, silence beyond READ_TIMEOUT, garbage) counts against it; the
@@ -318,24 +323,23 @@ internal sealed class UpstreamForwarder
         context.Response.WriteError(ProxyErrors.CircuitOpen, line[..length]);
     }
 
-    /// <summary>A fresh message for one attempt: the body is shared, the message is not.</summary>
-    private HttpRequestMessage Build(RequestContext context, in Outgoing outgoing, UpstreamCredential credential)
+    /// <summary>
+    /// The message for one attempt. A model request's (chat or Messages) first attempt takes the connection's spare
+    /// message when there is one and refills it; everything else gets a fresh one. The body is shared, not copied.
+    /// </summary>
+    private HttpRequestMessage Build(RequestContext context, in Outgoing outgoing, UpstreamCredential credential, bool firstAttempt)
     {
         HttpRequestMessage request;
-        if (outgoing.Target is { } target)
+        if (outgoing.PathSuffix is null)
         {
-            request = new HttpRequestMessage(HttpMethod.Post, target) { Version = Http11 };
-            request.Content = new ReadOnlyMemoryContent(outgoing.Body);
-            UpstreamHeaders.SetJsonContentType(request.Content);
+            request = (firstAttempt ? TakeSpare(context) : null) ?? NewModelRequest();
+            request.RequestUri = outgoing.Target ?? credential.ChatCompletionsUri ?? _chatCompletionsUri;
+            ((BodyContent)request.Content!).Set(outgoing.Body);
             request.Headers.TryAddWithoutValidation("Accept", context.Upstream.Streaming ? "text/event-stream" : "application/json");
-            UpstreamHeaders.CopyAnthropicHeaders(context.Request.Headers, request);
-        }
-        else if (outgoing.PathSuffix is null)
-        {
-            request = new HttpRequestMessage(HttpMethod.Post, credential.ChatCompletionsUri ?? _chatCompletionsUri) { Version = Http11 };
-            request.Content = new ReadOnlyMemoryContent(outgoing.Body);
-            UpstreamHeaders.SetJsonContentType(request.Content);
-            request.Headers.TryAddWithoutValidation("Accept", context.Upstream.Streaming ? "text/event-stream" : "application/json");
+            if (outgoing.Target is not null)
+            {
+                UpstreamHeaders.CopyAnthropicHeaders(context.Request.Headers, request);
+            }
         }
         else
         {
@@ -354,6 +358,42 @@ internal sealed class UpstreamForwarder
         }
         UpstreamHeaders.AddIdentity(request, credential.Authorization, _credentials.AuthType, _identity.UserAgentFor(context.Request.Headers));
         return request;
+    }
+
+    /// <summary>A POST with a JSON body that can be refilled for the connection's next model request.</summary>
+    private static HttpRequestMessage NewModelRequest()
+    {
+        var content = new BodyContent();
+        UpstreamHeaders.SetJsonContentType(content);
+        return new HttpRequestMessage { Method = HttpMethod.Post, Version = Http11, Content = content };
+    }
+
+    /// <summary>The connection's spare message with its own headers cleared (the content keeps its type), or null.</summary>
+    private static HttpRequestMessage? TakeSpare(RequestContext context)
+    {
+        var spare = context.SpareUpstreamMessage;
+        if (spare is null)
+        {
+            return null;
+        }
+        context.SpareUpstreamMessage = null;
+        spare.Headers.Clear();
+        return spare;
+    }
+
+    /// <summary>
+    /// After a relay: a model request's message becomes the connection's spare (the handler sent its body in full
+    /// before the answer's head came back, and is done with it); any other is disposed.
+    /// </summary>
+    private static void KeepForReuse(RequestContext context, HttpRequestMessage request)
+    {
+        if (request.Content is BodyContent content && context.SpareUpstreamMessage is null)
+        {
+            content.Set(default); // hold no body while idle
+            context.SpareUpstreamMessage = request;
+            return;
+        }
+        request.Dispose();
     }
 
     /// <summary>
