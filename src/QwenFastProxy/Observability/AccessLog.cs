@@ -9,11 +9,13 @@ namespace QwenFastProxy.Observability;
 /// <summary>
 /// One line per request: who, what, how big, how it went and how long it took. Nothing is formatted
 /// (and no string is made) when the information level is off. Bodies, tokens and keys are never logged;
-/// the query string is left out because clients put keys there too.
+/// the query string is left out because clients put keys there too. Under the proxy's own logger factory the
+/// line is formatted on the spot and batched (<see cref="AccessLineSink"/>); under any other it goes through ZLogger.
 /// </summary>
 internal sealed class AccessLog : IAccessLog
 {
     private readonly ILogger _logger;
+    private readonly AccessLineSink? _lines;
     private readonly ProxyMetrics? _metrics;
     private readonly UsageLedger? _usage;
 
@@ -23,7 +25,8 @@ internal sealed class AccessLog : IAccessLog
     /// </summary>
     public AccessLog(ILoggerFactory loggerFactory, ProxyMetrics? metrics = null, UsageLedger? usage = null)
     {
-        _logger = loggerFactory.CreateLogger("QwenFastProxy.Access");
+        _logger = loggerFactory.CreateLogger(AccessLineFormat.Category);
+        _lines = (loggerFactory as ProxyLoggerFactory)?.AccessLines;
         _metrics = metrics;
         _usage = usage;
     }
@@ -79,7 +82,7 @@ internal sealed class AccessLog : IAccessLog
         {
             return;
         }
-        _logger.AccessLine(
+        var entry = new AccessEntry(
             ClientIp(request.Headers, context.RemoteEndPoint, ref context.LoggedClientIp),
             MethodName(request),
             context.LoggedPath.Get(request.Path, Encoding.ASCII),
@@ -95,6 +98,15 @@ internal sealed class AccessLog : IAccessLog
             context.Upstream.BytesRemoved,
             response.Error?.Code ?? "-",
             request.Headers.TryGet("User-Agent"u8, out var userAgent) ? context.LoggedUserAgent.Get(userAgent, Encoding.Latin1) : "-");
+        if (_lines is not null)
+        {
+            _lines.Append(entry);
+        }
+        else
+        {
+            _logger.AccessLine(entry.ClientIp, entry.Method, entry.Path, entry.Status, entry.UpstreamStatus, entry.Model, entry.Streaming, entry.RequestBytes,
+                entry.ResponseBytes, entry.TtfbMs, entry.DurationMs, entry.RepairedChunks, entry.RemovedBytes, entry.Error, entry.UserAgent);
+        }
     }
 
     /// <summary>The first X-Forwarded-For entry, else X-Real-IP, else the peer address.</summary>

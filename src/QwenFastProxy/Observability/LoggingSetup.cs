@@ -4,30 +4,30 @@ using ZLogger;
 
 namespace QwenFastProxy.Observability;
 
-/// <summary>Builds the ZLogger pipeline: text or one JSON object per line, on standard output.</summary>
+/// <summary>Builds the logging pipeline: text or one JSON object per line, on standard output.</summary>
 internal static class LoggingSetup
 {
     // The background queue is bounded so a flood of requests cannot grow memory without limit; when it
     // is full, lines are dropped rather than stalling request threads (an edge box prefers that).
     private const int QueueCapacity = 16 * 1024;
 
-    /// <summary>A logger factory writing to the console (or to <paramref name="output"/> when given, for tests).</summary>
-    public static ILoggerFactory Create(bool debug, LogFormat format, Stream? output = null) =>
-        LoggerFactory.Create(builder =>
+    /// <summary>
+    /// A logger factory writing to standard output (or to <paramref name="output"/> when given, for tests): ZLogger for
+    /// the log lines, an <see cref="AccessLineSink"/> for the access lines, sharing the output one whole write at a time.
+    /// </summary>
+    public static ILoggerFactory Create(bool debug, LogFormat format, Stream? output = null)
+    {
+        var shared = Stream.Synchronized(output ?? Console.OpenStandardOutput());
+        var factory = LoggerFactory.Create(builder =>
         {
             builder.ClearProviders();
             builder.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
             // Framework chatter (Kestrel's own connection logs) only when debugging.
             builder.AddFilter("Microsoft", debug ? LogLevel.Debug : LogLevel.Warning);
-            if (output is null)
-            {
-                builder.AddZLoggerConsole(options => Configure(options, format));
-            }
-            else
-            {
-                builder.AddZLoggerStream(output, options => Configure(options, format));
-            }
+            builder.AddZLoggerStream(shared, options => Configure(options, format));
         });
+        return new ProxyLoggerFactory(factory, new AccessLineSink(shared, format == LogFormat.Json));
+    }
 
     private static void Configure(ZLoggerOptions options, LogFormat format)
     {
