@@ -341,6 +341,10 @@ internal sealed class HttpConnection
             _connection.Abort();
             throw new OperationCanceledException();
         }
+        finally
+        {
+            _context.ReturnRentedBody(); // a rewritten body the handler adopted, unless a stream freed it already
+        }
     }
 
     private Outcome Reject(in HttpError error)

@@ -70,7 +70,7 @@ internal sealed class RequestContext
 
     /// <summary>
     /// Takes charge of the body sent upstream in place of the client's (a model rewrite, a translation), rented from
-    /// the shared pool: it goes back with <see cref="ReleaseSentBodies"/> or <see cref="ReturnRentedBody"/>.
+    /// the shared pool: it goes back with <see cref="ReleaseSentBodies"/>, or when the exchange ends.
     /// </summary>
     /// <returns>The first <paramref name="length"/> bytes of <paramref name="rented"/>.</returns>
     internal ReadOnlyMemory<byte> AdoptRentedBody(byte[] rented, int length)
@@ -80,7 +80,7 @@ internal sealed class RequestContext
         return rented.AsMemory(0, length);
     }
 
-    /// <summary>Returns the adopted body to the pool, if it is still held (the end of the exchange).</summary>
+    /// <summary>Returns the adopted body to the pool, if it is still held (the connection calls it when the exchange ends).</summary>
     internal void ReturnRentedBody()
     {
         if (_rentedBody is { } rented)

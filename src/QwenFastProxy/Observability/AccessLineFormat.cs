@@ -28,17 +28,32 @@ internal static class AccessLineFormat
     /// <summary>One line, newline included.</summary>
     public static void Write(IBufferWriter<byte> output, bool json, in AccessEntry entry, DateTimeOffset now)
     {
-        if (json)
+        if (!json)
         {
-            WriteJson(output, entry, now);
-        }
-        else
-        {
-            WriteTimestamp(output, now.UtcDateTime);
-            Append(output, " INF "u8);
+            WritePrefix(output, now, " INF "u8);
             WriteMessage(output, entry);
+            Append(output, "\n"u8);
+            return;
         }
-        Append(output, "\n"u8);
+        var message = Scratch();
+        WriteMessage(message, entry);
+        var writer = StartJson(output, "Information"u8, now, message.WrittenSpan);
+        writer.WriteString("client_ip"u8, entry.ClientIp);
+        writer.WriteString("method"u8, entry.Method);
+        writer.WriteString("path"u8, entry.Path);
+        writer.WriteNumber("status"u8, entry.Status);
+        writer.WriteNumber("upstream_status"u8, entry.UpstreamStatus);
+        writer.WriteString("model"u8, entry.Model);
+        writer.WriteBoolean("streaming"u8, entry.Streaming);
+        writer.WriteNumber("request_bytes"u8, entry.RequestBytes);
+        writer.WriteNumber("response_bytes"u8, entry.ResponseBytes);
+        writer.WriteNumber("ttfb_ms"u8, entry.TtfbMs);
+        writer.WriteNumber("duration_ms"u8, entry.DurationMs);
+        writer.WriteNumber("repaired_chunks"u8, entry.RepairedChunks);
+        writer.WriteNumber("removed_bytes"u8, entry.RemovedBytes);
+        writer.WriteString("error"u8, entry.Error);
+        writer.WriteString("user_agent"u8, entry.UserAgent);
+        EndJson(output, writer);
     }
 
     /// <summary>The message part: <c>ip METHOD path status upstream=… model=… … ua=…</c>.</summary>
@@ -74,65 +89,57 @@ internal static class AccessLineFormat
         Append(output, e.UserAgent);
     }
 
-    private static void WriteJson(IBufferWriter<byte> output, in AccessEntry e, DateTimeOffset now)
-    {
-        var message = t_message ??= new ArrayBufferWriter<byte>(512);
-        message.ResetWrittenCount();
-        WriteMessage(message, e);
-
-        var json = t_json ??= new Utf8JsonWriter(output, JsonOptions);
-        json.Reset(output);
-        json.WriteStartObject();
-        json.WriteString("Timestamp"u8, now);
-        json.WriteString("LogLevel"u8, "Information"u8);
-        json.WriteString("Category"u8, Category);
-        json.WriteString("Message"u8, message.WrittenSpan);
-        json.WriteString("client_ip"u8, e.ClientIp);
-        json.WriteString("method"u8, e.Method);
-        json.WriteString("path"u8, e.Path);
-        json.WriteNumber("status"u8, e.Status);
-        json.WriteNumber("upstream_status"u8, e.UpstreamStatus);
-        json.WriteString("model"u8, e.Model);
-        json.WriteBoolean("streaming"u8, e.Streaming);
-        json.WriteNumber("request_bytes"u8, e.RequestBytes);
-        json.WriteNumber("response_bytes"u8, e.ResponseBytes);
-        json.WriteNumber("ttfb_ms"u8, e.TtfbMs);
-        json.WriteNumber("duration_ms"u8, e.DurationMs);
-        json.WriteNumber("repaired_chunks"u8, e.RepairedChunks);
-        json.WriteNumber("removed_bytes"u8, e.RemovedBytes);
-        json.WriteString("error"u8, e.Error);
-        json.WriteString("user_agent"u8, e.UserAgent);
-        json.WriteEndObject();
-        json.Flush();
-    }
-
     /// <summary>A warning line: <paramref name="count"/> access lines were dropped because the output fell behind.</summary>
     public static void WriteDropped(IBufferWriter<byte> output, bool json, long count, DateTimeOffset now)
     {
-        var message = t_message ??= new ArrayBufferWriter<byte>(512);
-        message.ResetWrittenCount();
+        var message = Scratch();
         Append(message, count);
         Append(message, " access lines dropped: the log output fell behind"u8);
-        if (json)
+        if (!json)
         {
-            var writer = t_json ??= new Utf8JsonWriter(output, JsonOptions);
-            writer.Reset(output);
-            writer.WriteStartObject();
-            writer.WriteString("Timestamp"u8, now);
-            writer.WriteString("LogLevel"u8, "Warning"u8);
-            writer.WriteString("Category"u8, Category);
-            writer.WriteString("Message"u8, message.WrittenSpan);
-            writer.WriteNumber("dropped"u8, count);
-            writer.WriteEndObject();
-            writer.Flush();
-        }
-        else
-        {
-            WriteTimestamp(output, now.UtcDateTime);
-            Append(output, " WRN "u8);
+            WritePrefix(output, now, " WRN "u8);
             Append(output, message.WrittenSpan);
+            Append(output, "\n"u8);
+            return;
         }
+        var writer = StartJson(output, "Warning"u8, now, message.WrittenSpan);
+        writer.WriteNumber("dropped"u8, count);
+        EndJson(output, writer);
+    }
+
+    /// <summary>The thread's buffer for a message, emptied.</summary>
+    private static ArrayBufferWriter<byte> Scratch()
+    {
+        var message = t_message ??= new ArrayBufferWriter<byte>(512);
+        message.ResetWrittenCount();
+        return message;
+    }
+
+    /// <summary>What every JSON line opens with, as ZLogger writes it; the caller adds its fields.</summary>
+    private static Utf8JsonWriter StartJson(IBufferWriter<byte> output, ReadOnlySpan<byte> level, DateTimeOffset now, ReadOnlySpan<byte> message)
+    {
+        var writer = t_json ??= new Utf8JsonWriter(output, JsonOptions);
+        writer.Reset(output);
+        writer.WriteStartObject();
+        writer.WriteString("Timestamp"u8, now);
+        writer.WriteString("LogLevel"u8, level);
+        writer.WriteString("Category"u8, Category);
+        writer.WriteString("Message"u8, message);
+        return writer;
+    }
+
+    private static void EndJson(IBufferWriter<byte> output, Utf8JsonWriter writer)
+    {
+        writer.WriteEndObject();
+        writer.Flush();
         Append(output, "\n"u8);
+    }
+
+    /// <summary>The text line's start: UTC time to the millisecond and the level (<c>" INF "</c>).</summary>
+    private static void WritePrefix(IBufferWriter<byte> output, DateTimeOffset now, ReadOnlySpan<byte> level)
+    {
+        WriteTimestamp(output, now.UtcDateTime);
+        Append(output, level);
     }
 
     private static void WriteTimestamp(IBufferWriter<byte> output, DateTime utc)

@@ -86,17 +86,10 @@ internal sealed class ChatCompletionsEndpoint
         }
 
         var rewritten = context.AdoptRentedBody(chat.Rewrite(body.Span, replacement, out var length), length);
-        try
+        if (sentModel is not null)
         {
-            if (sentModel is not null)
-            {
-                context.Upstream.Model = sentModel;
-            }
-            await _forwarder.ForwardChatAsync(context, rewritten).ConfigureAwait(false);
+            context.Upstream.Model = sentModel;
         }
-        finally
-        {
-            context.ReturnRentedBody(); // unless the forwarder freed it already
-        }
+        await _forwarder.ForwardChatAsync(context, rewritten).ConfigureAwait(false);
     }
 }

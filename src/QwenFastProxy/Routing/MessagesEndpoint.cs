@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using QwenFastProxy.Anthropic;
@@ -130,14 +129,7 @@ internal sealed class MessagesEndpoint
             return;
         }
         var rewritten = context.AdoptRentedBody(scanned.RewriteModel(body.Span, System.Text.Json.JsonEncodedText.Encode(model), out var length), length);
-        try
-        {
-            await _forwarder.ForwardMessagesAsync(context, rewritten, _messagesUri).ConfigureAwait(false);
-        }
-        finally
-        {
-            context.ReturnRentedBody(); // unless the forwarder freed it already
-        }
+        await _forwarder.ForwardMessagesAsync(context, rewritten, _messagesUri).ConfigureAwait(false);
     }
 
     private async ValueTask TranslateAsync(RequestContext context, MessagesRequest request, string model)
@@ -148,13 +140,6 @@ internal sealed class MessagesEndpoint
         request.WriteChatRequest(chat, model, ModelCatalog.Thinks(model));
         request.Dispose(); // its parse has served; the answer can stream for minutes
         var body = context.AdoptRentedBody(chat.Detach(out var length), length);
-        try
-        {
-            await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
-        }
-        finally
-        {
-            context.ReturnRentedBody(); // unless the forwarder freed it already
-        }
+        await _forwarder.ForwardChatAsync(context, body).ConfigureAwait(false);
     }
 }
