@@ -88,6 +88,14 @@ public static class StutterCorpus
 
     private static string Quote(string text) => JsonSerializer.Serialize(text, Relaxed);
 
+    /// <summary>
+    /// The payloads as an upstream that escapes text writes them: System.Text.Json's default encoder, which writes
+    /// non-ASCII, the HTML-sensitive characters and the backtick as <c>\uXXXX</c> (Python's <c>ensure_ascii</c> does
+    /// the same for non-ASCII). Same text, longer raw bytes.
+    /// </summary>
+    public static List<string> Escaped(IEnumerable<string> payloads) =>
+        payloads.Select(p => System.Text.Json.Nodes.JsonNode.Parse(p)!.ToJsonString()).ToList();
+
     /// <summary>A content-only stream: the role chunk, one chunk per text, a finish chunk (and a usage chunk).</summary>
     public static StutterCase Stream(string name, IEnumerable<string> contentChunks, string expected, bool usage = false)
     {

@@ -27,7 +27,7 @@ internal readonly record struct RepairDecision(RepairAction Action, int Start, i
 /// the client has received, recognises chunks that repeat it (cumulative snapshots, replays, rewinds)
 /// and decides what to send instead. Works on the raw JSON string bytes, so splicing needs no
 /// re-escaping; a suffix of a valid string is itself valid because it starts where the delivered text
-/// ended. Allocates nothing per chunk: its buffers are pooled and grow with the text.
+/// ended. Sizes that weigh evidence are of the decoded text (<see cref="DecodedLength"/>). Allocates nothing per chunk: its buffers are pooled and grow with the text.
 /// </summary>
 internal sealed class FieldRepair : IDisposable
 {
@@ -138,12 +138,14 @@ internal sealed class FieldRepair : IDisposable
         // The next chunk continues the held one (a longer snapshot, or the same one again), or rewinds
         // to an earlier snapshot: both only happen in a cumulative stream. A held repeat of a few bytes
         // ("\n" after "\n") is not confirmed that way: tiny genuine repeats are common in code and markdown.
+        // Sizes are of the text (DecodedLength), so an escaped stream is judged like the same text unescaped.
         var heldIsRepeat = held.Length <= _delivered.Length;
+        var heldText = DecodedLength.Of(held);
         var cumulative = hasNext
-            ? (next.StartsWith(held) && (next.Length > held.Length || held.Length >= MinRewindBytes)
-               || held.StartsWith(next) && next.Length >= MinRewindBytes)
-              && (!heldIsRepeat || held.Length >= MinRewindBytes)
-            : heldConfidence >= StutterDetector.Undecided && (!heldIsRepeat || held.Length >= MinUnconfirmedReplayBytes);
+            ? (next.StartsWith(held) && (next.Length > held.Length || heldText >= MinRewindBytes)
+               || held.StartsWith(next) && DecodedLength.Of(next) >= MinRewindBytes)
+              && (!heldIsRepeat || heldText >= MinRewindBytes)
+            : heldConfidence >= StutterDetector.Undecided && (!heldIsRepeat || heldText >= MinUnconfirmedReplayBytes);
         if (!cumulative)
         {
             return RepairDecision.Genuine(held.Length, hasNext ? "next chunk did not continue it: genuine" : "undecided at the bound: genuine", heldConfidence);
@@ -170,7 +172,7 @@ internal sealed class FieldRepair : IDisposable
                 // For a revised snapshot the client keeps what it has; only the new part is appended.
                 var sent = chunk[decision.Start..decision.End];
                 _delivered.Append(sent);
-                Learn(sent.Length);
+                Learn(DecodedLength.Of(sent));
                 break;
             case RepairAction.Suppress:
                 break;
@@ -219,7 +221,7 @@ internal sealed class FieldRepair : IDisposable
                 ? new RepairDecision(RepairAction.Deliver, delivered.Length, end, 1, "cumulative suffix", Cumulative: true)
                 : new RepairDecision(RepairAction.Suppress, 0, 0, 1, "cumulative replay", Cumulative: true);
         }
-        if (common == chunk.Length && chunk.Length >= MinRewindBytes)
+        if (common == chunk.Length && DecodedLength.Of(chunk) >= MinRewindBytes)
         {
             return new RepairDecision(RepairAction.Suppress, 0, 0, 1, "cumulative rewind", Cumulative: true);
         }

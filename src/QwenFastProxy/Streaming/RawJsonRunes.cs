@@ -15,6 +15,9 @@ internal ref struct RawJsonRunes
 
     public RawJsonRunes(ReadOnlySpan<byte> raw) => _raw = raw;
 
+    /// <summary>Raw bytes consumed so far.</summary>
+    public readonly int Position => _at;
+
     public bool TryNext(out Rune rune)
     {
         if (_at >= _raw.Length)

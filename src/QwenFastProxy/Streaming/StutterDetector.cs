@@ -45,12 +45,15 @@ internal static class StutterDetector
     /// <summary>Confidence that <paramref name="chunk"/> (which starts with <paramref name="delivered"/>) is cumulative.</summary>
     /// <param name="delivered">Text delivered so far (raw JSON string bytes).</param>
     /// <param name="chunk">The new chunk's text.</param>
-    /// <param name="typicalDelta">Typical size of a genuine delta in this stream so far (bytes); NaN while unknown.</param>
+    /// <param name="typicalDelta">Typical size of a genuine delta in this stream so far (bytes of text, <see cref="DecodedLength"/>); NaN while unknown.</param>
     /// <param name="timing">The timing factor from <see cref="TimingFactor"/>.</param>
     public static double ExtensionConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
     {
-        var prefix = RepeatsAWord(delivered, chunk) ? 1 : 1 - Math.Exp(-delivered.Length / 6.0);
-        return Combine(prefix, LengthFactor(chunk.Length, delivered.Length, typicalDelta), Similarity(delivered, chunk), timing);
+        // Lengths are of the text, not of its escapes (DecodedLength): "\u0060\u0060\u0060" is three bytes of text.
+        var deliveredText = DecodedLength.Of(delivered);
+        var chunkText = deliveredText + DecodedLength.Of(chunk[delivered.Length..]);
+        var prefix = RepeatsAWord(delivered, chunk) ? 1 : 1 - Math.Exp(-deliveredText / 6.0);
+        return Combine(prefix, LengthFactor(chunkText, deliveredText, typicalDelta), Similarity(delivered, chunk), timing);
     }
 
     /// <summary>
@@ -66,7 +69,8 @@ internal static class StutterDetector
     public static bool RepeatsAWord(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk)
     {
         // Longer texts are confirmed by the prefix length alone; this bounds the work per chunk.
-        if (delivered.IsEmpty || delivered.Length > WordEvidenceMaxBytes || chunk.Length <= delivered.Length)
+        if (delivered.IsEmpty || chunk.Length <= delivered.Length
+            || delivered.Length > WordEvidenceMaxBytes && DecodedLength.Of(delivered) > WordEvidenceMaxBytes)
         {
             return false;
         }
@@ -96,9 +100,10 @@ internal static class StutterDetector
     public static double ReplayConfidence(ReadOnlySpan<byte> delivered, ReadOnlySpan<byte> chunk, double typicalDelta, double timing)
     {
         // sqrt keeps a few bytes apart from a couple ("Hello" again vs "=" again) while reaching 1 at 64.
-        var prefix = Math.Sqrt(Math.Min(1, chunk.Length / 64.0));
+        var chunkText = DecodedLength.Of(chunk);
+        var prefix = Math.Sqrt(Math.Min(1, chunkText / 64.0));
         // A replay is as long as (part of) the text so far, which is long compared with a delta.
-        var length = double.IsNaN(typicalDelta) ? 0.5 : Math.Clamp(chunk.Length / Math.Max(1, typicalDelta) - 1, 0, 1);
+        var length = double.IsNaN(typicalDelta) ? 0.5 : Math.Clamp(chunkText / Math.Max(1, typicalDelta) - 1, 0, 1);
         return Combine(prefix, length, Similarity(delivered[..chunk.Length], chunk), timing);
     }
 

@@ -16,7 +16,13 @@ public sealed class RealisticStreamsThroughProxyTests(ITestOutputHelper output)
     private const string StreamRequest = """{"model":"qwen3-coder-plus","stream":true,"messages":[{"role":"user","content":"go"}]}""";
 
     [Fact]
-    public async Task EveryFamilyStreamAssemblesToTheModelsText()
+    public Task EveryFamilyStreamAssemblesToTheModelsText() => AssembleEveryStreamAsync(payloads => payloads.ToList());
+
+    /// <summary>The same streams from an upstream that escapes text (non-ASCII and backticks as <c>\uXXXX</c>).</summary>
+    [Fact]
+    public Task EveryFamilyStreamWithEscapedTextAssemblesToTheModelsText() => AssembleEveryStreamAsync(StutterCorpus.Escaped);
+
+    private async Task AssembleEveryStreamAsync(Func<IReadOnlyList<string>, List<string>> encode)
     {
         await using var harness = await ProxyHarness.StartAsync(simulatorOptions: new SimulatorOptions());
         using var client = harness.CreateHttpClient();
@@ -28,7 +34,7 @@ public sealed class RealisticStreamsThroughProxyTests(ITestOutputHelper output)
             var members = RealisticStreams.All.Where(m => m.Variant == variant).ToList();
             foreach (var member in members)
             {
-                harness.Simulator.Options.ScriptedStream = member.Case.Payloads;
+                harness.Simulator.Options.ScriptedStream = encode(member.Case.Payloads);
                 using var response = await client.PostAsync("chat/completions", new StringContent(StreamRequest, Encoding.UTF8, "application/json"));
                 var transcript = ClientTranscript.Read(await response.Content.ReadAsStringAsync());
                 var actual = transcript.Text("0/content");

@@ -41,6 +41,18 @@ public sealed class MessagesEventRepairTests
     }
 
     [Fact]
+    public void AClosingFenceEscapedAsUnicodeIsKept()
+    {
+        // System.Text.Json's default encoder writes each backtick as \u0060: the closing "```" is 18 raw bytes equal
+        // to the block's first 18, which must not make it look like a long replay.
+        string[] deltas = ["```", "js", "\n", "let", " x", " =", " 1", ";", "\n", "```"];
+
+        var transcript = Repair(Events(deltas, field: "text", escaped: true));
+
+        Assert.Equal(string.Concat(deltas), transcript.Text);
+    }
+
+    [Fact]
     public void ThinkingAndTextBlocksAreRepairedApart()
     {
         var events = new List<string> { Start() };
@@ -144,10 +156,10 @@ public sealed class MessagesEventRepairTests
         return text;
     }
 
-    private static List<string> Events(IReadOnlyList<string> deltas, string field)
+    private static List<string> Events(IReadOnlyList<string> deltas, string field, bool escaped = false)
     {
         var events = new List<string> { Start() };
-        events.AddRange(Block(0, field, deltas));
+        events.AddRange(Block(0, field, deltas, escaped));
         events.AddRange(End());
         return events;
     }
@@ -155,7 +167,7 @@ public sealed class MessagesEventRepairTests
     private static string Start() => Event("message_start",
         """{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"qwen3-coder-plus","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":1}}}""");
 
-    private static IEnumerable<string> Block(int index, string field, IReadOnlyList<string> deltas)
+    private static IEnumerable<string> Block(int index, string field, IReadOnlyList<string> deltas, bool escaped = false)
     {
         var (blockType, deltaType) = field == "text" ? ("text", "text_delta") : ("thinking", "thinking_delta");
         var start = blockType == "text" ? """{"type":"text","text":""}""" : """{"type":"thinking","thinking":"","signature":""}""";
@@ -163,7 +175,7 @@ public sealed class MessagesEventRepairTests
         foreach (var delta in deltas)
         {
             yield return Event("content_block_delta",
-                $$"""{"type":"content_block_delta","index":{{index}},"delta":{"type":"{{deltaType}}","{{field}}":""" + JsonSerializer.Serialize(delta, Relaxed) + "}}");
+                $$"""{"type":"content_block_delta","index":{{index}},"delta":{"type":"{{deltaType}}","{{field}}":""" + JsonSerializer.Serialize(delta, escaped ? JsonSerializerOptions.Default : Relaxed) + "}}");
         }
         yield return Event("content_block_stop", $$"""{"type":"content_block_stop","index":{{index}}}""");
     }

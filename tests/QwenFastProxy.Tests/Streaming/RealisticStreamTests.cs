@@ -68,6 +68,46 @@ public sealed class RealisticStreamTests(ITestOutputHelper output)
         Assert.Empty(unexpected);
     }
 
+    [Theory]
+    [MemberData(nameof(Cadences))]
+    public void EscapedStreamsAreRepairedExactlyLikeTheSameTextSentAsIs(string cadence)
+    {
+        var gaps = StreamRepairHarness.Cadences[cadence];
+        var differing = new List<string>();
+        var escapes = 0;
+        foreach (var member in RealisticStreams.All)
+        {
+            var escaped = StutterCorpus.Escaped(member.Case.Payloads);
+            escapes += escaped.Count(p => p.Contains("\\u", StringComparison.Ordinal));
+            var asIs = ClientTranscript.Read(StreamRepairHarness.Run(member.Case.Payloads, gapsMs: gaps).Output).Text("0/content");
+            var fromEscaped = ClientTranscript.Read(StreamRepairHarness.Run(escaped, gapsMs: gaps).Output).Text("0/content");
+            if (fromEscaped != asIs)
+            {
+                differing.Add($"{member.Case.Name}: {Show(fromEscaped)} instead of {Show(asIs)}");
+            }
+        }
+        foreach (var difference in differing)
+        {
+            output.WriteLine(difference);
+        }
+        Assert.True(escapes > 1000, $"only {escapes} payloads carry an escape");
+        Assert.Empty(differing);
+    }
+
+    [Fact]
+    public void AClosingFenceEscapedAsUnicodeIsNotTakenForAReplayOfTheOpening()
+    {
+        // What .NET's default encoder sends for a code answer: every backtick as \u0060, so the closing "```" is
+        // 18 raw bytes that equal the answer's first 18 bytes.
+        string[] deltas = ["```", "js", "\n", "let", " x", " =", " 1", ";", "\n", "```"];
+        var expected = "```js\nlet x = 1;\n```";
+
+        var (body, _) = StreamRepairHarness.Run(StutterCorpus.Escaped(StutterCorpus.Stream("fence", deltas, expected).Payloads));
+
+        Assert.Contains("\\u0060\\u0060\\u0060", body, StringComparison.Ordinal);
+        Assert.Equal(expected, ClientTranscript.Read(body).Text("0/content"));
+    }
+
     [Fact]
     public void TheIssuesExamplesOfTwoCumulativeChunksAreRepaired()
     {
