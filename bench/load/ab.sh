@@ -19,6 +19,7 @@ cd "$(dirname "$0")/../.."
 ref=${1:?usage: bench/load/ab.sh REF [NAME]}
 name=${2:-ab}
 rounds=${ROUNDS:-6}; seconds=${SECONDS_PER_RUN:-6}; conns=${CONNS:-64}; warmup=${WARMUP:-4}
+threads=$(( conns < 2 ? conns : 2 )) # wrk wants at least one connection per thread
 out=${OUT:-bench/results/$(date -u +%F)-$name}
 sim_port=18080; a_port=18143; b_port=18153
 
@@ -78,7 +79,7 @@ run() { # port pid stream seconds -> "req/s cpu_us_per_request switches_per_requ
     perf_pid=$!
   fi
   before=$(cpu_ticks "$2")
-  output=$(STREAM=$3 wrk -t2 -c"$conns" -d"$4s" -s bench/load/chat.lua "http://127.0.0.1:$1/v1/chat/completions")
+  output=$(STREAM=$3 wrk -t"$threads" -c"$conns" -d"$4s" -s bench/load/chat.lua "http://127.0.0.1:$1/v1/chat/completions")
   after=$(cpu_ticks "$2")
   if [ "$perf_ok" = 1 ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
   requests=$(awk '/requests in/ {print $1}' <<<"$output")
@@ -111,7 +112,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
   echo "# A/B: $base_commit (A) vs $head_commit$dirty$([ "${B_JIT:-0}" = 1 ] && echo ", run by the JIT,") (B) — $name ($(date -u +%F))"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr)."
-  echo "bench/load/ab.sh: $([ "${B_JIT:-0}" = 1 ] && echo "A's AOT binary and B's JIT build" || echo "both AOT binaries") in front of one simulator (20 chunks per stream, no delays), wrk -t2 -c$conns -d${seconds}s,"
+  echo "bench/load/ab.sh: $([ "${B_JIT:-0}" = 1 ] && echo "A's AOT binary and B's JIT build" || echo "both AOT binaries") in front of one simulator (20 chunks per stream, no delays), wrk -t$threads -c$conns -d${seconds}s,"
   echo "$rounds interleaved rounds after a ${warmup}s warm-up each, medians; wrk, simulator and both proxies share the cores."
   [ -z "${A_ENV:-}${B_ENV:-}" ] || echo "Extra environment: A: ${A_ENV:-none}; B: ${B_ENV:-none}."
   echo

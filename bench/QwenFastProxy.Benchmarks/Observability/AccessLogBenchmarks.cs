@@ -16,11 +16,13 @@ namespace QwenFastProxy.Benchmarks.Observability;
 /// completion, in the text and the JSON format, without metrics (they are counted separately).
 /// <list type="bullet">
 /// <item><c>Disabled</c> (baseline): the information level off, i.e. the cost of the call when off.</item>
-/// <item><c>Formatted</c>: the line captured and formatted on the calling thread (its whole CPU cost),
-/// ZLogger configured as <see cref="LoggingSetup"/> configures it, bytes discarded.</item>
+/// <item><c>Formatted</c>: the line captured and formatted by ZLogger on the calling thread (its whole CPU
+/// cost), configured as <see cref="LoggingSetup"/> configures ZLogger, bytes discarded: how the line was made
+/// before <see cref="AccessLineSink"/>, and how it still is under any other logger factory.</item>
 /// <item><c>Queued</c>: <see cref="LoggingSetup.Create"/> itself writing to a discarding stream: what the
-/// request thread pays in production, where a background writer formats the line. If the writer falls
-/// behind, the bounded queue drops lines; the cleanup prints posted vs. written so a run can be checked.</item>
+/// request thread pays in production, where the line is formatted by hand on that thread
+/// (<see cref="AccessLineFormat"/>) and appended to the sink's batch. A tight loop outruns any writer, so the
+/// 4 MB bound drops lines; the cleanup prints posted vs. written so a run can be checked.</item>
 /// </list>
 /// </summary>
 [MemoryDiagnoser]
