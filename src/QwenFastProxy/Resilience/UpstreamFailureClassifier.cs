@@ -49,7 +49,8 @@ internal static class UpstreamFailureClassifier
     /// <param name="statusCode">The upstream's status.</param>
     /// <param name="bodyPrefix">
     /// The body, or its first bytes (Qwen's and DashScope's error objects are ~200 bytes, code and message
-    /// first); only read for the statuses of <see cref="NeedsBody"/>, so others may pass empty.
+    /// first); only read for 400, 403 and 429 (400 since billing codes such as Arrearage were found to arrive
+    /// with it), so others may pass empty.
     /// </param>
     public static UpstreamOutcome Classify(int statusCode, ReadOnlySpan<byte> bodyPrefix) => statusCode switch
     {
@@ -65,9 +66,6 @@ internal static class UpstreamFailureClassifier
         < 600 => UpstreamOutcome.ServerErrorFinal,
         _ => UpstreamOutcome.InvalidResponse,
     };
-
-    /// <summary>True when <see cref="Classify(int, ReadOnlySpan{byte})"/> reads the body for <paramref name="statusCode"/>.</summary>
-    public static bool NeedsBody(int statusCode) => statusCode is 400 or 403 or 429;
 
     private static UpstreamOutcome FromBody(int statusCode, ReadOnlySpan<byte> bodyPrefix, UpstreamOutcome byStatus)
     {

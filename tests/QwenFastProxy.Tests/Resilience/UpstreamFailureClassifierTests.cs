@@ -77,6 +77,10 @@ public sealed class UpstreamFailureClassifierTests
         // The wrong key for the host, the caller check, a misspelt model: the status decides.
         { 403, """{"error":{"code":"invalid_api_key","message":"invalid api-key"}}""", UpstreamOutcome.AuthRejected },
         { 405, """{"error":"Coding Plan is currently only available for Coding Agents"}""", UpstreamOutcome.ClientError },
+        // Only 400, 403 and 429 read the body: a billing code under any other status changes nothing.
+        { 401, """{"code":"Arrearage","message":"Access denied."}""", UpstreamOutcome.AuthRejected },
+        { 503, """{"error":{"code":"insufficient_quota","message":"You exceeded your current quota."}}""", UpstreamOutcome.ServerError },
+        { 200, """{"code":"Arrearage"}""", UpstreamOutcome.Success },
         { 400, """{"error":{"code":"invalid_parameter_error","message":"model 'Qwen3-Coder-Plus' is not supported"}}""", UpstreamOutcome.ClientError },
         // The error object wins over top-level members, whichever comes first.
         { 429, """{"code":"Arrearage","error":{"code":"rate_limit_exceeded","message":"slow down"}}""", UpstreamOutcome.RateLimited },
@@ -115,18 +119,6 @@ public sealed class UpstreamFailureClassifierTests
             var expected = length >= codeEnd ? UpstreamOutcome.QuotaExhausted : UpstreamOutcome.RateLimited;
             Assert.Equal(expected, UpstreamFailureClassifier.Classify(429, body.AsSpan(0, length)));
         }
-    }
-
-    [Fact]
-    public void OnlyBadRequestForbiddenAndTooManyRequestsNeedTheBody()
-    {
-        // 400 joined when billing codes (Arrearage) were found to arrive with it.
-        Assert.True(UpstreamFailureClassifier.NeedsBody(400));
-        Assert.True(UpstreamFailureClassifier.NeedsBody(403));
-        Assert.True(UpstreamFailureClassifier.NeedsBody(429));
-        Assert.False(UpstreamFailureClassifier.NeedsBody(401));
-        Assert.False(UpstreamFailureClassifier.NeedsBody(503));
-        Assert.False(UpstreamFailureClassifier.NeedsBody(200));
     }
 
     public static TheoryData<Exception, UpstreamOutcome> Exceptions => new()
