@@ -22,8 +22,9 @@ public sealed class SdkTextTests
         Assert.Equal(SimulatorOptions.DefaultResponseText, MessageText.Text(message));
         Assert.Equal(StopReason.EndTurn, message.StopReason!.Value());
         Assert.Equal(SdkProxy.Model, message.Model.Raw());
-        // Forward mode relays the upstream's msg_ id; translate mode keeps the chat completion's id, so only presence is common.
-        Assert.False(string.IsNullOrEmpty(message.ID));
+        // Forward mode relays the upstream's msg_ id; translate mode makes one from the chat completion's.
+        Assert.StartsWith("msg_", message.ID, StringComparison.Ordinal);
+        Assert.True(message.ID.Length > 4);
         Assert.True(message.Usage.InputTokens > 0);
         Assert.True(message.Usage.OutputTokens > 0);
     }

@@ -18,6 +18,24 @@ public sealed class ChatToMessagesResponseTests
     private static string Completion(string message, string finishReason = "stop", string usage = """{"prompt_tokens":50,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":20},"completion_tokens_details":{"reasoning_tokens":4}}""") =>
         $$"""{"id":"chatcmpl-9","object":"chat.completion","model":"qwen3-coder-plus","choices":[{"message":{{message}},"finish_reason":"{{finishReason}}","index":0}],"usage":{{usage}}}""";
 
+    [Theory]
+    [InlineData("""{"id":"chatcmpl-abc123","choices":[{"message":{"content":"Hi"},"finish_reason":"stop"}]}""", "msg_abc123")]
+    [InlineData("""{"id":"resp-7","choices":[{"message":{"content":"Hi"},"finish_reason":"stop"}]}""", "msg_resp-7")]
+    public void TheMessageIdIsAnAnthropicIdMadeFromTheUpstreams(string completion, string expected) =>
+        Assert.Equal(expected, Convert(completion).GetProperty("id").GetString());
+
+    [Fact]
+    public void AnAnswerWithoutAnIdGetsAFreshMessageId()
+    {
+        const string completion = """{"choices":[{"message":{"content":"Hi"},"finish_reason":"stop"}]}""";
+
+        var first = Convert(completion).GetProperty("id").GetString()!;
+        var second = Convert(completion).GetProperty("id").GetString()!;
+
+        Assert.Matches("^msg_[0-9a-f]{32}$", first);
+        Assert.NotEqual(first, second);
+    }
+
     [Fact]
     public void ThinkingTextAndToolCallsBecomeContentBlocksInThatOrder()
     {
@@ -27,7 +45,7 @@ public sealed class ChatToMessagesResponseTests
               {"id":"call_b","type":"function","function":{"name":"grep","arguments":"{\"pattern\":\"x\",\"n\":2}"}}]}
             """, "tool_calls"));
 
-        Assert.Equal("chatcmpl-9", message.GetProperty("id").GetString());
+        Assert.Equal("msg_9", message.GetProperty("id").GetString());
         Assert.Equal(("message", "assistant", "qwen3-coder-plus"), (message.GetProperty("type").GetString(), message.GetProperty("role").GetString(), message.GetProperty("model").GetString()));
         var content = message.GetProperty("content").EnumerateArray().ToArray();
         Assert.Equal(["thinking", "text", "tool_use", "tool_use"], content.Select(b => b.GetProperty("type").GetString()));
