@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using QwenFastProxy.Configuration;
 using ZLogger;
+using ZLogger.Providers;
 
 namespace QwenFastProxy.Observability;
 
@@ -18,14 +19,16 @@ internal static class LoggingSetup
     public static ILoggerFactory Create(bool debug, LogFormat format, Stream? output = null)
     {
         var shared = Stream.Synchronized(output ?? Console.OpenStandardOutput());
-        var factory = LoggerFactory.Create(builder =>
-        {
-            builder.ClearProviders();
-            builder.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
-            // Framework chatter (Kestrel's own connection logs) only when debugging.
-            builder.AddFilter("Microsoft", debug ? LogLevel.Debug : LogLevel.Warning);
-            builder.AddZLoggerStream(shared, options => Configure(options, format));
-        });
+        var options = new ZLoggerOptions();
+        Configure(options, format);
+        var filters = new LoggerFilterOptions { MinLevel = debug ? LogLevel.Debug : LogLevel.Information };
+        // Framework chatter (Kestrel's own connection logs) only when debugging.
+        filters.Rules.Add(new LoggerFilterRule(providerName: null, categoryName: "Microsoft", debug ? LogLevel.Debug : LogLevel.Warning, filter: null));
+        // Built by hand rather than through LoggerFactory.Create: its service container resolves by reflection, a
+        // few milliseconds of a native binary's start. AddProvider, not the constructor's list, so that disposing the
+        // factory disposes the provider, whose writer then writes out what it still holds.
+        var factory = new LoggerFactory([], filters);
+        factory.AddProvider(new ZLoggerStreamLoggerProvider(shared, options));
         return new ProxyLoggerFactory(factory, new AccessLineSink(shared, format == LogFormat.Json));
     }
 
