@@ -11,9 +11,9 @@ namespace QwenFastProxy.Observability;
 /// (what <c>/usage</c> and <c>/metrics</c> read) and queued for the usage file, which one background writer
 /// appends to, so the request path never touches the disk. The writer wakes once per batch, not per row: woken by
 /// a row, it lets rows gather for <see cref="GatherTime"/> and appends them in one write; it fsyncs at most once a
-/// second (<see cref="SyncPacer"/>): a row is in the file within a few milliseconds and on the disk within a
-/// second, and a clean shutdown writes and syncs every queued row first. The file is read back at start in the background; the writer appends only once that is
-/// done, so no row is counted twice.
+/// second (<see cref="SyncPacer"/>): a row is in the file about 10 ms after its request and on the disk within a
+/// second, and a clean shutdown writes and syncs every queued row first. The file is read back at start in the
+/// background; the writer appends only once that is done, so no row is counted twice.
 /// </summary>
 internal sealed class UsageLedger : IDisposable
 {
