@@ -41,7 +41,8 @@ internal static class ChatToMessagesResponse
 
             using var json = new Utf8JsonWriter(output);
             json.WriteStartObject();
-            json.WriteString("id"u8, MessageId(root));
+            var upstreamId = root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            json.WriteString("id"u8, MessageIds.From(upstreamId));
             json.WriteString("type"u8, "message"u8);
             json.WriteString("role"u8, "assistant"u8);
             json.WriteString("model"u8, model);
@@ -55,18 +56,6 @@ internal static class ChatToMessagesResponse
             json.Flush();
             return true;
         }
-    }
-
-    // Anthropic ids start with msg_, as the streamed answers' do; the upstream's own id stays readable after it
-    // ("chatcmpl-9" → "msg_9"), so a log line can still be matched with the upstream's.
-    private static string MessageId(JsonElement root)
-    {
-        if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } upstream)
-        {
-            const string ChatPrefix = "chatcmpl-";
-            return "msg_" + (upstream.StartsWith(ChatPrefix, StringComparison.Ordinal) && upstream.Length > ChatPrefix.Length ? upstream[ChatPrefix.Length..] : upstream);
-        }
-        return "msg_" + Guid.NewGuid().ToString("N");
     }
 
     private static JsonElement? FirstChoice(JsonElement choices)

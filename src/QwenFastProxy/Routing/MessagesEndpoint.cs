@@ -136,7 +136,7 @@ internal sealed class MessagesEndpoint
     {
         context.Upstream.TranslateToMessages = true;
         context.Upstream.InputTokensEstimate = request.EstimateInputTokens();
-        var chat = new PooledBytes();
+        using var chat = new PooledBytes(); // empty once detached; returns the buffer if writing the request throws
         request.WriteChatRequest(chat, model, ModelCatalog.Thinks(model));
         request.Dispose(); // its parse has served; the answer can stream for minutes
         var body = context.AdoptRentedBody(chat.Detach(out var length), length);

@@ -27,7 +27,8 @@ internal readonly record struct RepairDecision(RepairAction Action, int Start, i
 /// the client has received, recognises chunks that repeat it (cumulative snapshots, replays, rewinds)
 /// and decides what to send instead. Works on the raw JSON string bytes, so splicing needs no
 /// re-escaping; a suffix of a valid string is itself valid because it starts where the delivered text
-/// ended. Sizes that weigh evidence are of the decoded text (<see cref="DecodedLength"/>). Allocates nothing per chunk: its buffers are pooled and grow with the text.
+/// ended. Sizes that weigh evidence are of the decoded text (<see cref="DecodedLength"/>). Allocates nothing
+/// per chunk: its buffers are pooled and grow with the text.
 /// </summary>
 internal sealed class FieldRepair : IDisposable
 {

@@ -102,7 +102,7 @@ internal sealed class MessagesAnswerRelay
         var stream = _streams.Get();
         try
         {
-            stream.Begin(MessageId(), context.Upstream.ClientModel ?? "", context.Upstream.InputTokensEstimate, context.Response.Body);
+            stream.Begin(MessageIds.New(), context.Upstream.ClientModel ?? "", context.Upstream.InputTokensEstimate, context.Response.Body);
             context.Response.Body.Commit();
             var result = await BodyRelay.RelayAsync(context, content, isEventStream: true, stream, ends: null, _readTimeout, exchange, _time).ConfigureAwait(false);
             return result with { ChunksRepaired = stream.ChunksRepaired, BytesRemoved = stream.BytesRemoved, Usage = stream.Usage };
@@ -112,8 +112,6 @@ internal sealed class MessagesAnswerRelay
             _streams.Return(stream);
         }
     }
-
-    private static string MessageId() => "msg_" + Guid.NewGuid().ToString("N");
 
     private sealed class StreamPolicy(StreamRepairOptions? repair, TimeProvider time) : PooledObjectPolicy<MessagesEventStream>
     {
